@@ -1,0 +1,193 @@
+"""The CDS Hooks HTTP surface: discovery, service calls, feedback, CORS and JSON errors.
+
+Everything a client can get wrong is answered with an OperationOutcome and the status the
+spec or HTTP calls for; the request handling itself lives in :mod:`cds_hooks.handling` so the
+command line shares it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from flask import Blueprint, Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException
+
+from cds_hooks.cors import CorsSettings, cors_headers
+from cds_hooks.errors import CDSHooksError, operation_outcome
+from cds_hooks.handling import PrefetchFiller, invoke, parse_feedback, parse_json, parse_request
+from cds_hooks.models import CDSResponse, DiscoveryResponse, FeedbackRequest
+from cds_hooks.service import CDSService, ServiceRegistry
+
+log = logging.getLogger(__name__)
+
+EXTENSION_KEY = "cds_hooks"
+_JSON_TYPES = ("application/json",)
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+Authenticator = Callable[[str | None, str], object]
+CardsSink = Callable[[CDSService, CDSResponse, datetime], None]
+FeedbackSink = Callable[[CDSService, FeedbackRequest, datetime], None]
+
+
+@dataclass
+class Endpoints:
+    """What the blueprint needs from the application that mounts it.
+
+    ``authenticate`` gets the Authorization header and the audience (the URL invoked) and
+    raises to refuse; ``on_cards`` records issued cards; ``on_feedback`` stores feedback and
+    must raise rather than lose it.
+    """
+
+    registry: ServiceRegistry
+    cors: CorsSettings = field(default_factory=CorsSettings)
+    fill: PrefetchFiller | None = None
+    authenticate: Authenticator | None = None
+    on_cards: CardsSink | None = None
+    on_feedback: FeedbackSink | None = None
+    public_base_url: str | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+
+
+class AuthenticationFailed(Exception):
+    """Raised by an authenticator; the reason goes to the log, never to the client."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _endpoints() -> Endpoints:
+    endpoints: Endpoints = current_app.extensions[EXTENSION_KEY]
+    return endpoints
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(payload), status=status, mimetype="application/json")
+
+
+def _error_response(status: int, message: str, *, field: str | None = None) -> Response:
+    return json_response(operation_outcome(status, message, field=field), status)
+
+
+def _audience() -> str:
+    base = _endpoints().public_base_url
+    if base:
+        return base.rstrip("/") + request.path
+    return request.base_url
+
+
+def _authenticate() -> Response | None:
+    authenticate = _endpoints().authenticate
+    if authenticate is None:
+        return None
+    try:
+        authenticate(request.headers.get("Authorization"), _audience())
+    except AuthenticationFailed as failure:
+        log.warning("authentication refused: %s", failure.reason)
+        response = _error_response(401, "authentication required")
+        response.headers["WWW-Authenticate"] = 'Bearer realm="cds-services"'
+        return response
+    return None
+
+
+def _json_body() -> Any:
+    if request.mimetype not in _JSON_TYPES and not request.mimetype.endswith("+json"):
+        raise CDSHooksError(415, f"Content-Type must be application/json, not {request.mimetype or 'none'!r}")
+    return parse_json(request.get_data(cache=False))
+
+
+def _service(service_id: str) -> CDSService:
+    service = _endpoints().registry.get(service_id)
+    if service is None:
+        raise CDSHooksError(404, f"no CDS service with id {service_id!r}")
+    return service
+
+
+def create_blueprint() -> Blueprint:
+    bp = Blueprint("cds_hooks", __name__)
+
+    @bp.before_app_request
+    def _begin() -> Response | None:
+        supplied = request.headers.get("X-Request-ID", "")
+        g.request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        if request.method == "OPTIONS":
+            return Response(status=204)
+        if request.blueprint == bp.name:
+            return _authenticate()
+        return None
+
+    @bp.after_app_request
+    def _finish(response: Response) -> Response:
+        headers = cors_headers(
+            _endpoints().cors, request.headers.get("Origin"), preflight=request.method == "OPTIONS"
+        )
+        response.headers.extend(headers)
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+    @bp.get("/cds-services")
+    def discovery() -> Response:
+        services = [service.descriptor() for service in _endpoints().registry]
+        return json_response(DiscoveryResponse(services=services).to_wire())
+
+    @bp.post("/cds-services/<service_id>")
+    def call_service(service_id: str) -> Response:
+        endpoints = _endpoints()
+        service = _service(service_id)
+        hook_request = parse_request(_json_body())
+        g.hook_instance = hook_request.hookInstance
+        now = endpoints.clock()
+        response = invoke(service, hook_request, now=now, fill=endpoints.fill)
+        if endpoints.on_cards is not None and response.cards:
+            endpoints.on_cards(service, response, now)
+        return json_response(response.to_wire())
+
+    @bp.post("/cds-services/<service_id>/feedback")
+    def feedback(service_id: str) -> Response:
+        endpoints = _endpoints()
+        service = _service(service_id)
+        if endpoints.on_feedback is None:
+            raise CDSHooksError(404, "this server keeps no feedback")
+        items = parse_feedback(_json_body())
+        endpoints.on_feedback(service, items, endpoints.clock())
+        return json_response({})
+
+    @bp.app_errorhandler(CDSHooksError)
+    def _refused(error: CDSHooksError) -> Response:
+        log.info("refused with %s: %s", error.status, error.field or "request")
+        return json_response(error.outcome(), error.status)
+
+    @bp.app_errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        messages = {
+            404: f"no such endpoint: {request.path}",
+            405: f"method {request.method} is not allowed on {request.path}",
+            413: "the request body is larger than this service accepts",
+        }
+        response = _error_response(status, messages.get(status, error.description or error.name))
+        if status == 405 and isinstance(error.response, Response | type(None)):
+            allowed = error.get_response().headers.get("Allow")
+            if allowed:
+                response.headers["Allow"] = allowed
+        return response
+
+    @bp.app_errorhandler(Exception)
+    def _crash(error: Exception) -> Response:
+        # A defect of ours, never something the client sent: log the type and trace only.
+        log.exception("unhandled %s", type(error).__name__)
+        return _error_response(500, "internal error; the service log holds the details")
+
+    return bp
+
+
+def init_app(app: Flask, endpoints: Endpoints) -> None:
+    app.extensions[EXTENSION_KEY] = endpoints
+    app.register_blueprint(create_blueprint())

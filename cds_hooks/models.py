@@ -1,0 +1,343 @@
+"""The CDS Hooks 2.0 wire formats, one pydantic model each.
+
+These models are the single definition of what goes over the wire. Output models refuse
+to hold anything the spec forbids (a summary of 140 characters or more, an override reason
+without a display, an action without a description ...), so a bug in a service shows up as
+a validation error in its tests rather than as a card an EHR silently drops. Serialization
+never emits null, "", [] or {}: the spec says JSON elements SHALL NOT be null, and EHRs
+differ in how they treat empty ones. The one exception is ``"cards": []``, which means
+"no guidance".
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    SerializerFunctionWrapHandler,
+    field_serializer,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
+
+SUMMARY_MAX_CHARS = 139  # the spec: "<140-character summary message"
+
+Indicator = Literal["info", "warning", "critical"]
+SelectionBehavior = Literal["at-most-one", "any"]
+ActionType = Literal["create", "update", "delete"]
+LinkType = Literal["absolute", "smart"]
+
+
+def _is_empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _prune(value: Any) -> Any:
+    """Drop null and empty members recursively, as the spec forbids them on the wire."""
+    if isinstance(value, dict):
+        pruned = {k: _prune(v) for k, v in value.items()}
+        return {k: v for k, v in pruned.items() if not _is_empty(v)}
+    if isinstance(value, list):
+        return [_prune(v) for v in value if not _is_empty(v)]
+    return value
+
+
+class WireModel(BaseModel):
+    """Base of every CDS Hooks object: emits no null or empty members."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+
+    @model_serializer(mode="wrap")
+    def _omit_empty(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return _prune(handler(self))
+
+    def to_wire(self) -> dict[str, Any]:
+        """The JSON-ready dict that goes over the wire."""
+        dumped: dict[str, Any] = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        return dumped
+
+
+class InboundModel(WireModel):
+    """Objects a CDS client sends: unknown members are tolerated, as clients add their own."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+def _check_http_url(value: str, field: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{field} must be an absolute http(s) URL")
+    return value
+
+
+def _check_uuid(value: str, field: str) -> str:
+    try:
+        uuid.UUID(value)
+    except (ValueError, AttributeError, TypeError):
+        raise ValueError(f"{field} must be a UUID") from None
+    return value
+
+
+# --- shared datatypes -------------------------------------------------------------------
+
+
+class Coding(WireModel):
+    """A FHIR-style Coding: system and code required, display conditional."""
+
+    model_config = ConfigDict(extra="allow")
+
+    system: str = Field(min_length=1)
+    code: str = Field(min_length=1)
+    display: str | None = None
+
+
+# --- discovery --------------------------------------------------------------------------
+
+
+class ServiceDescriptor(WireModel):
+    """One entry of the discovery document."""
+
+    hook: str = Field(min_length=1)
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._~-]+$")
+    title: str | None = None
+    description: str = Field(min_length=1)
+    prefetch: dict[str, str] | None = None
+    usageRequirements: str | None = None
+    extension: dict[str, Any] | None = None
+
+
+class DiscoveryResponse(WireModel):
+    services: list[ServiceDescriptor]
+
+    @model_serializer(mode="wrap")
+    def _keep_empty_services(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # An empty "services" list is a legitimate answer from a server with no service.
+        dumped = _prune(handler(self))
+        dumped.setdefault("services", [])
+        return dumped
+
+
+# --- request ----------------------------------------------------------------------------
+
+
+class FhirAuthorization(InboundModel):
+    """The OAuth 2.0 access token the client grants for its FHIR server.
+
+    The token is a SecretStr so that no repr, log line or error message can show it.
+    """
+
+    access_token: SecretStr
+    token_type: Literal["Bearer"]
+    expires_in: int = Field(ge=0)
+    scope: str = Field(min_length=1)
+    subject: str = Field(min_length=1)
+    patient: str | None = None
+
+    @field_serializer("access_token", when_used="always")
+    def _reveal_for_the_wire(self, token: SecretStr) -> str:
+        return token.get_secret_value()
+
+
+class CDSRequest(InboundModel):
+    """A hook call. ``context`` stays a dict: each hook defines its own members."""
+
+    hook: str = Field(min_length=1)
+    hookInstance: str
+    fhirServer: str | None = None
+    fhirAuthorization: FhirAuthorization | None = None
+    context: dict[str, Any]
+    prefetch: dict[str, Any] | None = None
+    extension: dict[str, Any] | None = None
+
+    @field_validator("hookInstance")
+    @classmethod
+    def _hook_instance_is_uuid(cls, value: str) -> str:
+        return _check_uuid(value, "hookInstance")
+
+    @field_validator("fhirServer")
+    @classmethod
+    def _fhir_server_is_url(cls, value: str | None) -> str | None:
+        return None if value is None else _check_http_url(value, "fhirServer")
+
+    @model_validator(mode="after")
+    def _cds_r_1(self) -> CDSRequest:
+        if self.fhirAuthorization is not None and self.fhirServer is None:
+            raise ValueError("fhirServer is required when fhirAuthorization is present (cds-r-1)")
+        return self
+
+
+# --- response ---------------------------------------------------------------------------
+
+
+class Source(WireModel):
+    label: str = Field(min_length=1)
+    url: str | None = None
+    icon: str | None = None
+    topic: Coding | None = None
+
+    @field_validator("url", "icon")
+    @classmethod
+    def _urls(cls, value: str | None) -> str | None:
+        return None if value is None else _check_http_url(value, "source url")
+
+
+class Action(WireModel):
+    type: ActionType
+    description: str = Field(min_length=1)  # cds-resp-5
+    resource: dict[str, Any] | None = None
+    resourceId: str | None = None
+
+    @model_validator(mode="after")
+    def _payload_fits_type(self) -> Action:
+        if self.type in ("create", "update") and not self.resource:
+            raise ValueError(f"a {self.type} action needs a resource")
+        if self.type == "delete" and not self.resourceId and not self.resource:
+            raise ValueError("a delete action needs a resourceId")
+        return self
+
+
+class Suggestion(WireModel):
+    label: str = Field(min_length=1)
+    uuid: str | None = None
+    isRecommended: bool | None = None
+    actions: list[Action] | None = None
+
+    @field_validator("uuid")
+    @classmethod
+    def _uuid(cls, value: str | None) -> str | None:
+        return None if value is None else _check_uuid(value, "suggestion uuid")
+
+
+class Link(WireModel):
+    label: str = Field(min_length=1)
+    url: str
+    type: LinkType
+    appContext: str | None = None
+    autolaunchable: bool | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return _check_http_url(value, "link url")
+
+    @model_validator(mode="after")
+    def _cds_resp_3(self) -> Link:
+        if self.appContext is not None and self.type != "smart":
+            raise ValueError("appContext is only allowed on smart links (cds-resp-3)")
+        return self
+
+
+class Card(WireModel):
+    uuid: str | None = None
+    summary: str = Field(min_length=1, max_length=SUMMARY_MAX_CHARS)
+    detail: str | None = None
+    indicator: Indicator
+    source: Source
+    suggestions: list[Suggestion] | None = None
+    selectionBehavior: SelectionBehavior | None = None
+    overrideReasons: list[Coding] | None = None
+    links: list[Link] | None = None
+
+    @field_validator("uuid")
+    @classmethod
+    def _uuid(cls, value: str | None) -> str | None:
+        return None if value is None else _check_uuid(value, "card uuid")
+
+    @model_validator(mode="after")
+    def _invariants(self) -> Card:
+        if self.suggestions and self.selectionBehavior is None:
+            raise ValueError("selectionBehavior is required when suggestions are present (cds-resp-6)")
+        if self.selectionBehavior == "at-most-one" and self.suggestions:
+            recommended = sum(1 for s in self.suggestions if s.isRecommended)
+            if recommended > 1:
+                raise ValueError("at most one suggestion may be recommended under at-most-one (cds-resp-1)")
+        for reason in self.overrideReasons or []:
+            if not reason.display:
+                raise ValueError("every override reason needs a display (cds-resp-4)")
+        return self
+
+
+class CDSResponse(WireModel):
+    cards: list[Card] = Field(default_factory=list)
+    systemActions: list[Action] | None = None
+
+    @model_serializer(mode="wrap")
+    def _keep_empty_cards(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # "cards": [] is the one empty member the spec asks for: it means "no guidance".
+        dumped = _prune(handler(self))
+        dumped.setdefault("cards", [])
+        return dumped
+
+
+# --- feedback ---------------------------------------------------------------------------
+
+
+class AcceptedSuggestion(InboundModel):
+    id: str = Field(min_length=1)
+
+
+class OverrideReason(InboundModel):
+    reason: Coding | None = None
+    userComment: str | None = None
+
+    @model_validator(mode="after")
+    def _cds_fb_3(self) -> OverrideReason:
+        if self.reason is None and not self.userComment:
+            raise ValueError("overrideReason needs a reason or a userComment (cds-fb-3)")
+        return self
+
+
+class FeedbackItem(InboundModel):
+    card: str
+    outcome: Literal["accepted", "overridden"]
+    acceptedSuggestions: list[AcceptedSuggestion] | None = None
+    overrideReason: OverrideReason | None = None
+    outcomeTimestamp: datetime
+
+    @field_validator("card")
+    @classmethod
+    def _card_uuid(cls, value: str) -> str:
+        return _check_uuid(value, "card")
+
+    @field_validator("outcomeTimestamp", mode="before")
+    @classmethod
+    def _rfc3339(cls, value: Any) -> Any:
+        # RFC 3339 demands a full date-time with an offset; pydantic alone accepts dates and
+        # epoch numbers.
+        if not isinstance(value, str) or "T" not in value.upper():
+            raise ValueError("outcomeTimestamp must be an RFC 3339 date-time")
+        return value
+
+    @field_validator("outcomeTimestamp")
+    @classmethod
+    def _has_offset(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("outcomeTimestamp must carry a time zone offset (RFC 3339)")
+        return value
+
+    @field_serializer("outcomeTimestamp")
+    def _as_rfc3339(self, value: datetime) -> str:
+        return value.isoformat().replace("+00:00", "Z")
+
+    @model_validator(mode="after")
+    def _outcome_fits(self) -> FeedbackItem:
+        if self.outcome == "accepted":
+            if not self.acceptedSuggestions:
+                raise ValueError("acceptedSuggestions is required when the outcome is accepted (cds-fb-2)")
+            if self.overrideReason is not None:
+                raise ValueError("overrideReason is only allowed when the outcome is overridden (cds-fb-1)")
+        elif self.acceptedSuggestions:
+            raise ValueError("acceptedSuggestions is only allowed when the outcome is accepted (cds-fb-1)")
+        return self
+
+
+class FeedbackRequest(InboundModel):
+    feedback: list[FeedbackItem] = Field(min_length=1)

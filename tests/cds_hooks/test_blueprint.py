@@ -1,0 +1,263 @@
+"""The CDS Hooks HTTP surface, on a small service that echoes what it was given.
+
+These tests exercise the protocol alone; the clinical service is tested through the
+Microcyte app elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cds_hooks.blueprint import Endpoints, init_app
+from cds_hooks.cors import CorsSettings
+from cds_hooks.models import Card, CDSResponse, Source
+from cds_hooks.prefetch import PrefetchTemplate
+from cds_hooks.service import HookCall, ServiceRegistry, cds_service
+
+HOOK_INSTANCE = "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea"
+
+
+@cds_service(
+    id="echo",
+    hook="patient-view",
+    title="Echo",
+    description="Says which prefetch keys it could use.",
+    prefetch={
+        "patient": PrefetchTemplate("Patient/{{context.patientId}}", required=True),
+        "labs": PrefetchTemplate("Observation?patient={{context.patientId}}"),
+    },
+)
+def echo(call: HookCall) -> CDSResponse:
+    states = ", ".join(f"{key}={item.state.value}" for key, item in call.prefetch.items.items())
+    return CDSResponse(cards=[Card(summary=states[:139], indicator="info", source=Source(label="Echo"))])
+
+
+def make_app(**endpoint_options: Any) -> Flask:
+    app = Flask("test")
+    app.config["MAX_CONTENT_LENGTH"] = 4096
+    init_app(app, Endpoints(registry=ServiceRegistry([echo]), **endpoint_options))
+    return app
+
+
+@pytest.fixture
+def client() -> FlaskClient:
+    return make_app().test_client()
+
+
+def hook_request(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "hook": "patient-view",
+        "hookInstance": HOOK_INSTANCE,
+        "context": {"userId": "Practitioner/1", "patientId": "p1"},
+        "prefetch": {"patient": {"resourceType": "Patient", "id": "p1"}},
+    }
+    body.update(changes)
+    return body
+
+
+def assert_outcome(response: Any, status: int, *, field: str | None = None, says: str = "") -> None:
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert body["resourceType"] == "OperationOutcome"
+    issue = body["issue"][0]
+    assert issue["severity"] == "error"
+    if field is not None:
+        assert issue["expression"] == [field]
+    assert says in issue["diagnostics"]
+
+
+def test_discovery_lists_the_service_with_its_prefetch(client: FlaskClient) -> None:
+    response = client.get("/cds-services")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "services": [
+            {
+                "hook": "patient-view",
+                "id": "echo",
+                "title": "Echo",
+                "description": "Says which prefetch keys it could use.",
+                "prefetch": {
+                    "patient": "Patient/{{context.patientId}}",
+                    "labs": "Observation?patient={{context.patientId}}",
+                },
+            }
+        ]
+    }
+
+
+def test_a_call_tells_each_prefetch_state_apart(client: FlaskClient) -> None:
+    response = client.post("/cds-services/echo", json=hook_request())
+    assert response.status_code == 200
+    assert response.get_json()["cards"][0]["summary"] == "patient=present, labs=absent"
+
+    with_null = hook_request(prefetch={"patient": {"resourceType": "Patient"}, "labs": None})
+    assert "labs=null" in client.post("/cds-services/echo", json=with_null).get_json()["cards"][0]["summary"]
+
+    outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "timeout"}]}
+    failed = hook_request(prefetch={"patient": {"resourceType": "Patient"}, "labs": outcome})
+    summary = client.post("/cds-services/echo", json=failed).get_json()["cards"][0]["summary"]
+    assert "labs=operation-outcome" in summary
+
+
+def test_a_paginated_prefetched_search_is_read(client: FlaskClient) -> None:
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "link": [{"relation": "next", "url": "https://fhir.example.org/Observation?page=2"}],
+        "entry": [{"resource": {"resourceType": "Observation", "id": "o1"}}],
+    }
+    response = client.post(
+        "/cds-services/echo",
+        json=hook_request(prefetch={"patient": {"resourceType": "Patient"}, "labs": bundle}),
+    )
+    assert response.status_code == 200
+    assert "labs=present" in response.get_json()["cards"][0]["summary"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "says"),
+    [
+        ({"hookInstance": HOOK_INSTANCE, "context": {}}, "hook", "Field required"),
+        (hook_request(hookInstance="42"), "hookInstance", "UUID"),
+        (hook_request(context="patient"), "context", "dictionary"),
+        (hook_request(hook="order-sign"), "hook", "answers 'patient-view'"),
+        (hook_request(context={"userId": "Practitioner/1"}), "context.patientId", "required"),
+        (hook_request(fhirServer="file:///etc/passwd"), "fhirServer", "http(s) URL"),
+        (
+            hook_request(
+                fhirAuthorization={
+                    "access_token": "t",
+                    "token_type": "Bearer",
+                    "expires_in": 300,
+                    "scope": "patient/*.read",
+                    "subject": "svc",
+                }
+            ),
+            None,
+            "cds-r-1",
+        ),
+    ],
+)
+def test_an_invalid_request_is_400_naming_the_field(
+    client: FlaskClient, body: dict[str, Any], field: str | None, says: str
+) -> None:
+    assert_outcome(client.post("/cds-services/echo", json=body), 400, field=field, says=says)
+
+
+@pytest.mark.parametrize("raw", [b"{", b"", b"[1, 2]", b"null", b"\xff\xfe"])
+def test_a_malformed_body_is_400(client: FlaskClient, raw: bytes) -> None:
+    response = client.post("/cds-services/echo", data=raw, content_type="application/json")
+    assert_outcome(response, 400)
+
+
+def test_an_unknown_service_is_404(client: FlaskClient) -> None:
+    assert_outcome(client.post("/cds-services/nope", json=hook_request()), 404, says="nope")
+    assert_outcome(client.get("/elsewhere"), 404)
+
+
+def test_a_wrong_method_is_405(client: FlaskClient) -> None:
+    response = client.delete("/cds-services")
+    assert_outcome(response, 405)
+    assert "GET" in response.headers["Allow"]
+    assert_outcome(client.get("/cds-services/echo"), 405)
+
+
+def test_a_body_over_the_limit_is_413(client: FlaskClient) -> None:
+    big = hook_request(extension={"padding": "x" * 8000})
+    assert_outcome(client.post("/cds-services/echo", json=big), 413)
+
+
+def test_a_body_that_is_not_json_is_415(client: FlaskClient) -> None:
+    response = client.post("/cds-services/echo", data=json.dumps(hook_request()), content_type="text/plain")
+    assert_outcome(response, 415, says="text/plain")
+
+
+def test_a_missing_required_key_with_no_fhir_server_is_412(client: FlaskClient) -> None:
+    response = client.post("/cds-services/echo", json=hook_request(prefetch={"labs": None}))
+    assert_outcome(response, 412, field="prefetch.patient", says="'patient'")
+    response = client.post("/cds-services/echo", json=hook_request(prefetch=None))
+    assert_outcome(response, 412, field="prefetch.patient")
+
+
+def test_a_prefetch_error_on_a_required_key_is_412(client: FlaskClient) -> None:
+    outcome = {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "exception"}]}
+    response = client.post("/cds-services/echo", json=hook_request(prefetch={"patient": outcome}))
+    assert_outcome(response, 412, field="prefetch.patient", says="prefetch error")
+
+
+def test_extension_members_are_accepted(client: FlaskClient) -> None:
+    body = hook_request(extension={"com.example.timestamp": "2017-11-27T22:13:25Z"})
+    assert client.post("/cds-services/echo", json=body).status_code == 200
+
+
+def test_cors_preflight_answers_a_browser_client(client: FlaskClient) -> None:
+    response = client.options(
+        "/cds-services/echo",
+        headers={
+            "Origin": "https://sandbox.cds-hooks.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+    assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
+    assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_cors_on_a_call_and_on_an_error(client: FlaskClient) -> None:
+    origin = {"Origin": "https://sandbox.cds-hooks.org"}
+    assert client.get("/cds-services", headers=origin).headers["Access-Control-Allow-Origin"] == "*"
+    refused = client.post("/cds-services/nope", json=hook_request(), headers=origin)
+    assert refused.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_cors_with_listed_origins_echoes_only_those() -> None:
+    cors = CorsSettings(allowed_origins=["https://ehr.example.org"], allow_credentials=True)
+    client = make_app(cors=cors).test_client()
+    allowed = client.get("/cds-services", headers={"Origin": "https://ehr.example.org"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://ehr.example.org"
+    assert allowed.headers["Access-Control-Allow-Credentials"] == "true"
+    assert "Origin" in allowed.headers["Vary"]
+    other = client.get("/cds-services", headers={"Origin": "https://evil.example.org"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_a_wildcard_origin_with_credentials_is_a_configuration_error() -> None:
+    with pytest.raises(ValueError, match="wildcard"):
+        CorsSettings(allowed_origins=["*"], allow_credentials=True)
+
+
+def test_a_defect_in_a_service_is_a_json_500_not_a_crash() -> None:
+    @cds_service(id="broken", hook="patient-view", title="Broken", description="Fails.")
+    def broken(call: HookCall) -> CDSResponse:
+        raise RuntimeError("defect")
+
+    app = Flask("test")
+    init_app(app, Endpoints(registry=ServiceRegistry([broken])))
+    response = app.test_client().post("/cds-services/broken", json=hook_request())
+    assert_outcome(response, 500, says="internal error")
+
+
+def test_the_clock_given_to_the_service_is_the_endpoints_clock() -> None:
+    seen: list[datetime] = []
+
+    @cds_service(id="clock", hook="patient-view", title="Clock", description="Records now.")
+    def clock(call: HookCall) -> CDSResponse:
+        seen.append(call.received_at)
+        return CDSResponse()
+
+    fixed = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+    app = Flask("test")
+    init_app(app, Endpoints(registry=ServiceRegistry([clock]), clock=lambda: fixed))
+    response = app.test_client().post("/cds-services/clock", json=hook_request())
+    assert response.get_json() == {"cards": []}
+    assert seen == [fixed]
