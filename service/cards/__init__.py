@@ -1,0 +1,1 @@
+"""Cards: the order catalogue and rendering recommendations as CDS Hooks cards."""

@@ -1,0 +1,22 @@
+"""Safe GitHub-flavoured Markdown from data: lab values, units and reasons come from outside."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+_SPECIAL = "\\`*_[]<>|#"
+
+
+def md(text: str) -> str:
+    """Escape Markdown and HTML syntax, so a unit like ``<b>`` or ``a|b`` shows as written."""
+    return "".join(f"\\{c}" if c in _SPECIAL else c for c in text).replace("\n", " ")
+
+
+def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines.extend("| " + " | ".join(md(cell) for cell in row) + " |" for row in rows)
+    return "\n".join(lines)
+
+
+def bullets(items: Sequence[str]) -> str:
+    return "\n".join(f"- {md(item)}" for item in items)

@@ -1,0 +1,123 @@
+"""Every order a card can suggest, with its verified code (clinical-reference section 6).
+
+An order without a verified code (alpha-globin gene analysis) is ordered by text only: a
+wrong code is worse than none. Each order also says what counts as "already done", so no
+card suggests a test resulted in its window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service.labs.analytes import LOINC, SNOMED
+
+
+@dataclass(frozen=True)
+class Order:
+    key: str
+    text: str  # ServiceRequest.code.text, and the suggestion's label
+    system: str = LOINC
+    code: str | None = None  # None: no verified code, ordered by text
+    display: str | None = None
+    # Done when every analyte of any one group has a usable result in its window.
+    done_by: tuple[tuple[str, ...], ...] = ()
+    # Done when an Observation with one of these LOINC codes is on record (long lookback).
+    done_codes: tuple[str, ...] = ()
+
+
+FERRITIN = Order(
+    "ferritin",
+    "Ferritin",
+    code="2276-4",
+    display="Ferritin [Mass/volume] in Serum or Plasma",
+    done_by=(("ferritin",),),
+)
+CRP = Order(
+    "crp",
+    "C-reactive protein",
+    code="1988-5",
+    display="C reactive protein [Mass/volume] in Serum or Plasma",
+    done_by=(("crp",),),
+)
+IRON_PANEL = Order(
+    "iron-panel",
+    "Iron panel (iron, TIBC, transferrin saturation)",
+    code="50190-8",
+    display="Iron and Iron binding capacity panel - Serum or Plasma",
+    done_by=(("tsat",), ("iron", "tibc")),
+)
+SOLUBLE_TRANSFERRIN_RECEPTOR = Order(
+    "stfr",
+    "Soluble transferrin receptor (sTfR)",
+    code="30248-9",
+    display="Transferrin receptor.soluble [Mass/volume] in Serum or Plasma",
+    done_by=(("stfr",), ("stfr_index",)),
+)
+TTG_IGA = Order(
+    "ttg-iga",
+    "Tissue transglutaminase IgA (celiac serology)",
+    code="31017-7",
+    display="Tissue transglutaminase IgA Ab [Units/volume] in Serum",
+    done_codes=("31017-7",),
+)
+TOTAL_IGA = Order(
+    "total-iga",
+    "Total IgA",
+    code="2458-8",
+    display="IgA [Mass/volume] in Serum or Plasma",
+    done_codes=("2458-8",),
+)
+GI_REFERRAL = Order(
+    "gi-referral",
+    "Gastroenterology referral for bidirectional endoscopy (colonoscopy and EGD)",
+    system=SNOMED,
+    code="308476000",
+    display="Referral to gastroenterologist",
+)
+BLOOD_LEAD = Order(
+    "blood-lead",
+    "Blood lead, venous",
+    code="77307-7",
+    display="Lead [Mass/volume] in Venous blood",
+    done_by=(("lead",),),
+)
+HB_HPLC = Order(
+    "hb-hplc",
+    "Hemoglobin electrophoresis/HPLC (HbA2, HbF)",
+    code="43113-0",
+    display="Hemoglobin electrophoresis panel in Blood",
+    done_by=(("hba2",),),
+)
+GENETIC_COUNSELLING = Order(
+    "genetic-counselling",
+    "Genetic counselling",
+    system=SNOMED,
+    code="306250006",
+    display="Referral to genetic counselor",
+)
+ALPHA_GLOBIN_GENES = Order("alpha-globin-genes", "Alpha-globin gene analysis")
+JAK2_V617F = Order(
+    "jak2",
+    "JAK2 V617F mutation",
+    code="43399-5",
+    done_codes=("43399-5",),
+)
+ERYTHROPOIETIN = Order(
+    "epo",
+    "Erythropoietin",
+    code="15061-5",
+    display="Erythropoietin (EPO) [Units/volume] in Serum or Plasma",
+    done_by=(("epo",),),
+)
+HEMATOLOGY_REFERRAL = Order(
+    "hematology-referral",
+    "Hematology referral",
+    system=SNOMED,
+    code="183567007",
+    display="Referral to hematologist",
+)
+
+# The LOINC result codes the workup looks up only to know whether an order is already done.
+DONE_CODES: frozenset[str] = frozenset(
+    code for order in (TTG_IGA, TOTAL_IGA, JAK2_V617F) for code in order.done_codes
+)

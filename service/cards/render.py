@@ -1,0 +1,139 @@
+"""A recommendation as a CDS Hooks card: summary, Markdown detail, suggestions, source.
+
+The detail carries everything a clinician needs to trust or overrule the card: the values
+used (with the lab's range and flag), the reasoning, what was not usable and why, and the
+citations. Every suggestion creates a draft R4 ServiceRequest the clinician can sign.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from cds_hooks.models import SUMMARY_MAX_CHARS, Action, Card, Coding, Source, Suggestion
+from service.cards.markdown import bullets, md, table
+from service.cards.orders import Order
+from service.formatting import number
+from service.patient.context_text import describe
+from service.rules.model import Recommendation, Situation
+
+RULE_SYSTEM = "urn:microcyte:codesystem:rule"
+OVERRIDE_SYSTEM = "urn:microcyte:codesystem:override-reason"
+OVERRIDE_REASONS = (
+    ("already-done-elsewhere", "Already done elsewhere"),
+    ("patient-declined", "Patient declined"),
+    ("not-clinically-appropriate", "Not clinically appropriate"),
+    ("cause-already-known", "Cause already known"),
+)
+MAX_UNUSED_LINES = 10  # a long record can hold many refused results: the card lists the first ones
+
+
+def render_card(rec: Recommendation, s: Situation, unavailable: tuple[str, ...]) -> Card:
+    suggestions = [suggestion(order, s.patient.patient_id) for order in rec.orders]
+    primary = rec.citations[0]
+    return Card(
+        uuid=str(uuid.uuid4()),
+        summary=shorten(rec.summary),
+        detail=detail(rec, s, unavailable),
+        indicator=rec.indicator,
+        source=Source(
+            label=primary.label,
+            url=primary.url,
+            topic=Coding(system=RULE_SYSTEM, code=rec.rule.code, display=rec.rule.display),
+        ),
+        suggestions=suggestions or None,
+        selectionBehavior="any" if suggestions else None,
+        overrideReasons=[
+            Coding(system=OVERRIDE_SYSTEM, code=code, display=text) for code, text in OVERRIDE_REASONS
+        ],
+    )
+
+
+def shorten(summary: str) -> str:
+    """Summaries are written to fit; this only guards the spec's limit against a very long value."""
+    return summary if len(summary) <= SUMMARY_MAX_CHARS else summary[: SUMMARY_MAX_CHARS - 1] + "…"
+
+
+def service_request(order: Order, patient_id: str) -> dict[str, Any]:
+    code: dict[str, Any] = {"text": order.text}
+    if order.code is not None:
+        coding = {"system": order.system, "code": order.code}
+        if order.display:
+            coding["display"] = order.display
+        code["coding"] = [coding]
+    return {
+        "resourceType": "ServiceRequest",
+        "status": "draft",
+        "intent": "proposal",
+        "subject": {"reference": f"Patient/{patient_id}"},
+        "code": code,
+    }
+
+
+def suggestion(order: Order, patient_id: str) -> Suggestion:
+    return Suggestion(
+        label=f"Order {order.text}",
+        uuid=str(uuid.uuid4()),
+        actions=[
+            Action(
+                type="create",
+                description=f"Propose an order: {order.text}",
+                resource=service_request(order, patient_id),
+            )
+        ],
+    )
+
+
+def detail(rec: Recommendation, s: Situation, unavailable: tuple[str, ...]) -> str:
+    parts = [table(("Test", "Value", "Reference range", "Date", "Lab flag"), value_rows(rec, s))]
+    parts.append(" ".join(md(sentence) for sentence in rec.reasoning))
+    parts.append(f"**Patient:** {md(describe(s.patient))}")
+    if rec.already:
+        parts.append("**Not suggested again:**\n" + bullets(rec.already))
+    unused = [u.sentence() for u in s.labs.unused]
+    if unused:
+        extra = len(unused) - MAX_UNUSED_LINES
+        shown = unused[:MAX_UNUSED_LINES] + ([f"and {extra} more results not used."] if extra > 0 else [])
+        parts.append("**Not used:**\n" + bullets(shown))
+    if unavailable:
+        parts.append("**Not available:**\n" + bullets(unavailable))
+    notes = [*rec.notes, *s.patient.notes, *s.findings.notes]
+    if notes:
+        parts.append("**Notes:**\n" + bullets(list(dict.fromkeys(notes))))
+    sources = "; ".join(f"[{md(c.label)}]({c.url})" for c in rec.citations)
+    parts.append(f"**Sources:** {sources}")
+    return "\n\n".join(parts)
+
+
+def value_rows(rec: Recommendation, s: Situation) -> list[tuple[str, str, str, str, str]]:
+    rows: list[tuple[str, str, str, str, str]] = []
+    for key in rec.evidence:
+        result = s.labs.get(key)
+        if result is not None:
+            rows.append(
+                (
+                    result.analyte.name,
+                    result.display(),
+                    result.reference_range(),
+                    result.date,
+                    result.lab_flag(),
+                )
+            )
+        elif key == "mentzer" and (mentzer := s.derived.index("Mentzer")) is not None:
+            mcv = s.labs.get("mcv")
+            rows.append(
+                (
+                    f"Mentzer index ({mentzer.formula})",
+                    number(mentzer.value),
+                    mentzer.cutoff,
+                    mcv.date if mcv else "",
+                    "",
+                )
+            )
+    tsat = s.derived.tsat_calculated
+    if "tsat" in rec.evidence and s.labs.get("tsat") is None and tsat is not None:
+        iron = s.labs.get("iron")
+        rows.append(
+            ("Transferrin saturation (iron ÷ TIBC)", f"{number(tsat)} %", "", iron.date if iron else "", "")
+        )
+    return rows

@@ -1,0 +1,56 @@
+"""The sources the workup cites, one constant each, so every card and threshold names the same URL.
+
+URLs are the stable landing pages (PubMed, the publisher or the issuing body), never a mirror.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Citation:
+    label: str
+    url: str
+
+
+AAFP_2010_MICROCYTOSIS = Citation(
+    "AAFP 2010: Van Vranken, Evaluation of microcytosis", "https://pubmed.ncbi.nlm.nih.gov/21121557/"
+)
+AAFP_2007_IDA = Citation(
+    "AAFP 2007: Killip et al., Iron deficiency anemia", "https://pubmed.ncbi.nlm.nih.gov/17375513/"
+)
+WHO_2024_HEMOGLOBIN = Citation(
+    "WHO 2024: Guideline on haemoglobin cutoffs to define anaemia",
+    "https://www.who.int/publications/i/item/9789240088542",
+)
+WHO_2020_FERRITIN = Citation(
+    "WHO 2020: Guideline on the use of ferritin concentrations to assess iron status",
+    "https://www.ncbi.nlm.nih.gov/books/NBK569873/",
+)
+AGA_2020_IDA = Citation(
+    "AGA 2020: Gastrointestinal evaluation of iron deficiency anemia (Ko et al.)",
+    "https://gastro.org/clinical-guidance/gastrointestinal-evaluation-of-iron-deficiency-anemia",
+)
+BSG_2021_IDA = Citation(
+    "BSG 2021: Management of iron deficiency anaemia in adults (Snook et al.)",
+    "https://pubmed.ncbi.nlm.nih.gov/34497146/",
+)
+AAP_2010_IRON = Citation(
+    "AAP 2010: Iron deficiency in infants and young children (Baker & Greer)",
+    "https://doi.org/10.1542/peds.2010-2576",
+)
+CDC_2021_LEAD = Citation(
+    "CDC 2021: Blood lead reference value (MMWR 2021;70:1509)", "https://doi.org/10.15585/mmwr.mm7043a4"
+)
+VEHAPOGLU_2014_INDICES = Citation(
+    "Vehapoglu 2014: Indices for beta-thalassemia trait vs iron deficiency",
+    "https://pubmed.ncbi.nlm.nih.gov/24818016/",
+)
+BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA = Citation(
+    "Bessman 1977: Microcytic polycythemia (JAMA)", "https://pubmed.ncbi.nlm.nih.gov/578867/"
+)
+AABB_2023_TRANSFUSION = Citation(
+    "AABB 2023: Red blood cell transfusion guidelines (Carson et al., JAMA)",
+    "https://jamanetwork.com/journals/jama/fullarticle/2810754",
+)

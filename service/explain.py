@@ -1,0 +1,100 @@
+"""``microcyte evaluate --explain``: the workup told for a person, stage by stage.
+
+It shows what the service saw and why it answered as it did: the normalized labs and what
+was left out, the patient context, the findings, and which rule fired with which card.
+"""
+
+from __future__ import annotations
+
+from cds_hooks.service import HookCall
+from service.dates import day
+from service.formatting import number
+from service.labs.analytes import LOINC, SNOMED
+from service.patient.context_text import describe
+from service.patient.model import PatientContext
+from service.workup import Workup, run_workup
+from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
+
+SYSTEM_NAMES = {LOINC: "LOINC", SNOMED: "SNOMED CT"}
+
+
+def explain(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> str:
+    return render(run_workup(call, settings), settings)
+
+
+def render(w: Workup, settings: WorkupSettings) -> str:
+    lines = [f"Microcyte workup as of {w.now.isoformat()}", ""]
+    lines += _labs(w)
+    lines += _context(w.patient)
+    lines += _findings(w)
+    lines += _rules(w, settings)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _labs(w: Workup) -> list[str]:
+    lines = ["Lab results used (canonical units)"]
+    if not w.labs.results:
+        lines.append("  none")
+    for result in sorted(w.labs.results.values(), key=lambda r: r.analyte.name):
+        extras = [f"reported {result.reported}", result.source]
+        if result.reference_range():
+            extras.insert(0, f"range {result.reference_range()}")
+        if result.lab_flag():
+            extras.insert(0, f"flag {result.lab_flag()}")
+        lines.append(f"  {result.analyte.name}: {result.display()} on {result.date} ({'; '.join(extras)})")
+    if w.labs.cbc_date is not None:
+        lines.append(f"  Blood count dated {day(w.labs.cbc_date)}: iron studies are read against it.")
+    derived = [f"{i.name} {number(i.value)} ({i.formula}; {i.cutoff})" for i in w.derived.indices]
+    if w.derived.tsat_calculated is not None:
+        derived.append(f"TSAT {number(w.derived.tsat_calculated)} % (iron ÷ TIBC × 100)")
+    if w.derived.rpi is not None and w.derived.reticulocyte_index is not None:
+        ri, rpi = number(w.derived.reticulocyte_index), number(w.derived.rpi)
+        derived.append(f"Reticulocyte index {ri}, reticulocyte production index {rpi}")
+    if derived:
+        lines += ["", "Derived values (they rank the differential, they do not diagnose)"]
+        lines += [f"  {text}" for text in derived]
+    lines += ["", "Left out"]
+    lines += [f"  - {u.sentence()}" for u in w.labs.unused] or ["  nothing"]
+    if w.unavailable:
+        lines += ["", "Prefetch not available"]
+        lines += [f"  - {text}" for text in w.unavailable]
+    return [*lines, ""]
+
+
+def _context(p: PatientContext) -> list[str]:
+    lines = ["Patient context", f"  {describe(p)}"]
+    if p.pregnant and p.pregnancy_basis:
+        lines.append(f"  Pregnancy from {p.pregnancy_basis}.")
+    if p.active_orders:
+        lines.append(f"  Active orders: {len(p.active_orders)}")
+    lines += [f"  Note: {note}" for note in p.notes]
+    return [*lines, ""]
+
+
+def _findings(w: Workup) -> list[str]:
+    lines = ["Findings"]
+    for finding in w.findings.present():
+        marker = " [design default]" if finding.design_default else ""
+        lines.append(f"  [{finding.id}] {finding.statement}{marker}")
+    if not w.findings.present():
+        lines.append("  none")
+    lines.append(f"  Iron status: {w.findings.iron_status.value}")
+    lines += [f"  Not assessed: {note}" for note in w.findings.notes]
+    return [*lines, ""]
+
+
+def _rules(w: Workup, settings: WorkupSettings) -> list[str]:
+    lines = ["Rules that fired"]
+    if not w.recommendations:
+        lines.append('  none: the answer is "cards": []')
+    for number_, rec in enumerate(w.recommendations, 1):
+        shown = number_ <= settings.max_cards
+        where = f"card {number_}" if shown else f"no card (only {settings.max_cards} cards are sent)"
+        lines.append(f"  {rec.rule.code} ({rec.indicator}) -> {where}: {rec.summary}")
+        for order in rec.orders:
+            code = (
+                f"{SYSTEM_NAMES.get(order.system, order.system)} {order.code}" if order.code else "text only"
+            )
+            lines.append(f"      suggests: {order.text} ({code})")
+        lines += [f"      not suggested: {text}" for text in rec.already]
+    return lines

@@ -1,0 +1,38 @@
+"""All findings for one patient, from the normalized labs and the patient context."""
+
+from __future__ import annotations
+
+from service.findings import blood_count, hemoglobins, iron
+from service.findings.model import Findings
+from service.labs.derived import Derived
+from service.labs.panel import Labs
+from service.patient.model import PatientContext
+
+
+def assess(labs: Labs, derived: Derived, patient: PatientContext) -> Findings:
+    notes: list[str] = []
+    anemia, severe = blood_count.anemia(labs, patient, notes)
+    inflammation = iron.inflammation(labs)
+    status, iron_finding = iron.iron_status(
+        labs, patient, inflammation is not None, anemia is not None, notes
+    )
+    raised, not_raised = hemoglobins.hba2(labs)
+    return Findings(
+        anemia=anemia,
+        severe_anemia=severe,
+        microcytosis=blood_count.microcytosis(labs, patient, notes),
+        hypochromia=blood_count.hypochromia(labs),
+        erythrocytosis=blood_count.erythrocytosis(labs, patient),
+        high_rbc=blood_count.high_rbc(labs, patient),
+        mchc_artifact=blood_count.mchc_artifact(labs),
+        inflammation=inflammation,
+        iron_status=status,
+        iron=iron_finding,
+        tsat_low=iron.tsat_low(labs, derived),
+        tsat_disagrees=iron.tsat_disagrees(labs, derived),
+        thalassemia_indices=hemoglobins.thalassemia_indices(derived),
+        hba2_raised=raised,
+        hba2_not_raised=not_raised,
+        hbf_normal=hemoglobins.hbf_normal(labs, notes),
+        notes=tuple(notes),
+    )

@@ -1,0 +1,111 @@
+"""Findings of iron status: inflammation, ferritin against its cutoff, transferrin saturation."""
+
+from __future__ import annotations
+
+from service.citations import AAFP_2007_IDA, AGA_2020_IDA, WHO_2020_FERRITIN
+from service.findings import thresholds as t
+from service.findings.model import Finding, IronStatus
+from service.formatting import number
+from service.labs.derived import TSAT_DISAGREEMENT_POINTS, Derived
+from service.labs.panel import Labs
+from service.patient.model import PatientContext
+
+
+def inflammation(labs: Labs) -> Finding | None:
+    crp = labs.get("crp")
+    if crp is None or not crp.is_above(t.CRP_INFLAMMATION):
+        return None
+    return Finding(
+        "inflammation",
+        f"Inflammation: CRP {crp.display()} is above {number(t.CRP_INFLAMMATION)} mg/L, so ferritin "
+        "may be raised by inflammation rather than iron stores (WHO 2020).",
+        ("crp",),
+        WHO_2020_FERRITIN,
+    )
+
+
+def iron_status(
+    labs: Labs, patient: PatientContext, inflamed: bool, anemic: bool, notes: list[str]
+) -> tuple[IronStatus, Finding | None]:
+    """Where ferritin stands against the WHO 2020 cutoffs, AGA 2020 in anemia, and the inflammation band."""
+    ferritin = labs.get("ferritin")
+    if ferritin is None:
+        return IronStatus.UNKNOWN, None
+    cutoff = t.ferritin_cutoff(patient.age, inflamed)
+    value = ferritin.display()
+    below_cutoff = ferritin.is_below(cutoff.value)
+    if below_cutoff:
+        return IronStatus.DEFICIENT, Finding(
+            "iron-deficiency",
+            f"Iron deficiency: ferritin {value} is below {number(cutoff.value)} µg/L ({cutoff.basis}).",
+            ("ferritin", "crp") if inflamed else ("ferritin",),
+            WHO_2020_FERRITIN,
+        )
+    adult = patient.age is not None and patient.age.years >= t.ADULT_AGE
+    if not inflamed and anemic and adult and ferritin.is_below(t.FERRITIN_ID_IN_ANEMIA):
+        return IronStatus.LIKELY, Finding(
+            "iron-deficiency-likely",
+            f"Iron deficiency likely: in anemia, ferritin {value} is below "
+            f"{number(t.FERRITIN_ID_IN_ANEMIA)} µg/L (AGA 2020: sensitivity 85 %, specificity 92 %).",
+            ("ferritin", "hemoglobin"),
+            AGA_2020_IDA,
+        )
+    at_most_100 = ferritin.is_above(t.FERRITIN_INFLAMED_MAX_ID) is False
+    if inflamed and below_cutoff is False and at_most_100:
+        return IronStatus.POSSIBLE, Finding(
+            "iron-deficiency-possible",
+            f"Iron deficiency possible: ferritin is {value}, but with inflammation a ferritin up to "
+            f"{number(t.FERRITIN_INFLAMED_MAX_ID)} µg/L still allows it.",
+            ("ferritin", "crp"),
+            WHO_2020_FERRITIN,
+        )
+    if below_cutoff is None:
+        notes.append(
+            f"iron status was not assessed: ferritin {value} cannot be placed against the "
+            f"{number(cutoff.value)} µg/L cutoff"
+        )
+        return IronStatus.UNKNOWN, None
+    unlikely = not inflamed and ferritin.is_below(t.FERRITIN_ID_UNLIKELY) is False
+    statement = (
+        f"Iron deficiency unlikely: ferritin {value} is at least {number(t.FERRITIN_ID_UNLIKELY)} µg/L "
+        "without inflammation."
+        if unlikely
+        else f"Iron replete by ferritin: {value} is not below {number(cutoff.value)} µg/L ({cutoff.basis})."
+    )
+    return IronStatus.REPLETE, Finding("iron-replete", statement, ("ferritin",), WHO_2020_FERRITIN)
+
+
+def tsat_low(labs: Labs, derived: Derived) -> Finding | None:
+    """TSAT < 20 % supports iron deficiency; the lab's TSAT first, else iron ÷ TIBC."""
+    reported = labs.get("tsat")
+    evidence: tuple[str, ...]
+    if reported is not None:
+        low, shown, evidence = reported.is_below(t.TSAT_LOW), reported.display(), ("tsat",)
+    elif derived.tsat_calculated is not None:
+        low = derived.tsat_calculated < t.TSAT_LOW
+        shown, evidence = f"{number(derived.tsat_calculated)} % (iron ÷ TIBC)", ("iron", "tibc")
+    else:
+        return None
+    if not low:
+        return None
+    return Finding(
+        "tsat-low",
+        f"Transferrin saturation {shown} is below {number(t.TSAT_LOW)} %, which supports iron deficiency "
+        "(design default from AAFP 2007).",
+        evidence,
+        AAFP_2007_IDA,
+        design_default=True,
+    )
+
+
+def tsat_disagrees(labs: Labs, derived: Derived) -> Finding | None:
+    reported = labs.get("tsat")
+    if not derived.tsat_disagrees or reported is None or derived.tsat_calculated is None:
+        return None
+    return Finding(
+        "tsat-disagrees",
+        f"The reported transferrin saturation {reported.display()} differs from iron ÷ TIBC "
+        f"({number(derived.tsat_calculated)} %) by more than {number(TSAT_DISAGREEMENT_POINTS)} points: "
+        "check the results.",
+        ("tsat", "iron", "tibc"),
+    )

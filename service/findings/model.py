@@ -1,0 +1,57 @@
+"""Findings as data: each one a statement with the values it rests on and its source."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, fields
+
+from service.citations import Citation
+
+
+@dataclass(frozen=True)
+class Finding:
+    id: str  # stable: fixtures and explain name findings by it
+    statement: str  # one sentence for a person, with the value and the threshold
+    evidence: tuple[str, ...] = ()  # analyte keys of the values it rests on
+    citation: Citation | None = None
+    design_default: bool = False  # a design default decided it: the card says so
+
+
+class IronStatus(enum.Enum):
+    UNKNOWN = "no usable ferritin"
+    DEFICIENT = "iron deficient"  # below the WHO 2020 ferritin cutoff
+    LIKELY = "iron deficiency likely"  # anemia with ferritin < 45 (AGA 2020)
+    POSSIBLE = "iron deficiency possible with inflammation"  # inflamed, ferritin up to 100
+    REPLETE = "iron replete"
+
+    @property
+    def deficient(self) -> bool:
+        return self in (IronStatus.DEFICIENT, IronStatus.LIKELY)
+
+
+@dataclass(frozen=True)
+class Findings:
+    anemia: Finding | None = None
+    severe_anemia: Finding | None = None
+    microcytosis: Finding | None = None
+    hypochromia: Finding | None = None
+    erythrocytosis: Finding | None = None
+    high_rbc: Finding | None = None
+    mchc_artifact: Finding | None = None
+    inflammation: Finding | None = None
+    iron_status: IronStatus = IronStatus.UNKNOWN
+    iron: Finding | None = None
+    tsat_low: Finding | None = None
+    tsat_disagrees: Finding | None = None
+    thalassemia_indices: Finding | None = None
+    hba2_raised: Finding | None = None
+    hba2_not_raised: Finding | None = None
+    hbf_normal: Finding | None = None
+    notes: tuple[str, ...] = ()  # what could not be assessed, and why
+
+    def present(self) -> tuple[Finding, ...]:
+        found = (getattr(self, f.name) for f in fields(self))
+        return tuple(f for f in found if isinstance(f, Finding))
+
+    def ids(self) -> tuple[str, ...]:
+        return tuple(f.id for f in self.present())

@@ -1,0 +1,134 @@
+"""Every clinical threshold of the workup, each beside its source (clinical-reference section 4).
+
+Values marked "design default" are choices of ours where no guideline fixes one; the
+finding they decide says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from service.patient.model import Age, Sex
+
+ADULT_AGE = 15  # WHO 2024 gives adult hemoglobin thresholds from 15 years
+
+# --- anemia: WHO 2024 hemoglobin thresholds, g/L --------------------------------------------
+HB_6_23_MONTHS = 105
+HB_24_59_MONTHS = 110
+HB_5_11_YEARS = 115
+HB_12_14_YEARS = 120
+HB_WOMEN = 120  # non-pregnant women >= 15 y
+HB_MEN = 130  # men >= 15 y
+HB_PREGNANCY_T1 = 110
+HB_PREGNANCY_T2 = 105
+HB_PREGNANCY_T3 = 110
+HB_PREGNANCY_UNKNOWN_TRIMESTER = 110
+# Severe anemia, critical: the restrictive transfusion threshold (AABB 2023). Design default.
+HB_SEVERE = 70
+
+# --- microcytosis and hypochromia ----------------------------------------------------------
+MCV_ADULT = 80.0  # fL, AAFP 2010
+# Children: the lab's reference range first; else these lower limits (secondary sources,
+# design default), by age in months: (from, to) -> fL.
+MCV_CHILD_LIMITS: tuple[tuple[int, int, float], ...] = (
+    (6, 24, 70.0),
+    (24, 72, 74.0),
+    (72, 144, 77.0),
+    (144, 216, 78.0),
+)
+MCH_LOW = 27.0  # pg, design default when the lab gives no range
+
+# --- erythrocytosis and RBC count (adults) -------------------------------------------------
+HB_ERYTHROCYTOSIS_MEN = 16.5  # g/dL, WHO 2016 PV criteria
+HB_ERYTHROCYTOSIS_WOMEN = 16.0
+HCT_ERYTHROCYTOSIS_MEN = 49.0  # %
+HCT_ERYTHROCYTOSIS_WOMEN = 48.0
+RBC_HIGH_MEN = 5.9  # 10*12/L, design default when the lab gives no range
+RBC_HIGH_WOMEN = 5.2
+MCHC_ARTIFACT = 37.0  # g/dL: above this, suspect a measurement artifact and repeat
+
+# --- inflammation and iron -----------------------------------------------------------------
+CRP_INFLAMMATION = 5.0  # mg/L, WHO 2020 ferritin guideline (CRP > 5 mg/L)
+FERRITIN_ID = 15.0  # ug/L, WHO 2020, >= 5 years
+FERRITIN_ID_UNDER_5 = 12.0
+FERRITIN_ID_INFLAMED = 70.0  # with inflammation, >= 5 years
+FERRITIN_ID_INFLAMED_UNDER_5 = 30.0
+FERRITIN_ID_IN_ANEMIA = 45.0  # AGA 2020: sensitivity 85 %, specificity 92 %
+FERRITIN_INFLAMED_MAX_ID = 100.0  # with inflammation, ferritin up to 100 still allows ID
+FERRITIN_ID_UNLIKELY = 100.0  # without inflammation, ferritin >= 100 makes ID unlikely
+FERRITIN_AGE_BAND = 5  # years: WHO 2020 gives separate cutoffs under 5
+TSAT_LOW = 20.0  # %, supports ID (design default from AAFP 2007 / UMich < 15-20 %)
+
+# --- lead ----------------------------------------------------------------------------------
+LEAD_REFERENCE_VALUE = 3.5  # ug/dL, CDC blood lead reference value (MMWR 2021;70:1509)
+
+# --- thalassemia ---------------------------------------------------------------------------
+MENTZER_THALASSEMIA = 13.0  # MCV/RBC < 13 favours thalassemia trait (Vehapoglu 2014)
+HBA2_RAISED = 3.5  # %, > 3.5 % is beta-thalassemia trait (reference interval 2.0-3.5 %)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    value: float
+    basis: str  # who it applies to and where it comes from, for the card
+
+
+def anemia_threshold(age: Age, sex: Sex, pregnant: bool, trimester: int | None) -> Threshold | None:
+    """The WHO 2024 hemoglobin threshold in g/dL; None under 6 months, where WHO gives none."""
+    if age.months < 6:
+        return None
+    if age.months < 24:
+        return Threshold(HB_6_23_MONTHS / 10, "WHO 2024, children 6–23 months")
+    if age.months < 60:
+        return Threshold(HB_24_59_MONTHS / 10, "WHO 2024, children 24–59 months")
+    if age.years < 12:
+        return Threshold(HB_5_11_YEARS / 10, "WHO 2024, children 5–11 years")
+    if age.years < ADULT_AGE:
+        return Threshold(HB_12_14_YEARS / 10, "WHO 2024, 12–14 years")
+    if pregnant:
+        by_trimester = {1: HB_PREGNANCY_T1, 2: HB_PREGNANCY_T2, 3: HB_PREGNANCY_T3}
+        if trimester in by_trimester:
+            return Threshold(by_trimester[trimester] / 10, f"WHO 2024, pregnancy, trimester {trimester}")
+        return Threshold(HB_PREGNANCY_UNKNOWN_TRIMESTER / 10, "WHO 2024, pregnancy, trimester unknown")
+    if sex is Sex.FEMALE:
+        return Threshold(HB_WOMEN / 10, "WHO 2024, non-pregnant women")
+    if sex is Sex.MALE:
+        return Threshold(HB_MEN / 10, "WHO 2024, men")
+    return Threshold(HB_MEN / 10, "WHO 2024, men's threshold, as sex is unknown")
+
+
+def microcytosis_threshold(age: Age, lab_low: float | None) -> Threshold | None:
+    """The MCV below which cells are small; None under 6 months, where no limit is given."""
+    if age.years >= ADULT_AGE:
+        return Threshold(MCV_ADULT, "AAFP 2010, adults")
+    if lab_low is not None:
+        return Threshold(lab_low, "the lab's reference range")
+    for start, end, limit in MCV_CHILD_LIMITS:
+        if start <= age.months < end:
+            return Threshold(limit, f"pediatric lower limit for {start}–{end} months (design default)")
+    return None
+
+
+def erythrocytosis_thresholds(sex: Sex) -> tuple[float, float]:
+    """(Hb g/dL, Hct %) above which an adult has erythrocytosis; unknown sex takes the lower pair."""
+    if sex is Sex.MALE:
+        return HB_ERYTHROCYTOSIS_MEN, HCT_ERYTHROCYTOSIS_MEN
+    return HB_ERYTHROCYTOSIS_WOMEN, HCT_ERYTHROCYTOSIS_WOMEN
+
+
+def rbc_high_threshold(sex: Sex, lab_high: float | None) -> Threshold:
+    if lab_high is not None:
+        return Threshold(lab_high, "the lab's reference range")
+    if sex is Sex.MALE:
+        return Threshold(RBC_HIGH_MEN, "men (design default)")
+    return Threshold(RBC_HIGH_WOMEN, "women (design default; also used when sex is unknown)")
+
+
+def ferritin_cutoff(age: Age | None, inflamed: bool) -> Threshold:
+    """WHO 2020 ferritin cutoff for iron deficiency, by age band and inflammation."""
+    under_5 = age is not None and age.years < FERRITIN_AGE_BAND
+    if inflamed:
+        value = FERRITIN_ID_INFLAMED_UNDER_5 if under_5 else FERRITIN_ID_INFLAMED
+        return Threshold(value, f"WHO 2020, with inflammation, {'under' if under_5 else 'from'} 5 years")
+    value = FERRITIN_ID_UNDER_5 if under_5 else FERRITIN_ID
+    return Threshold(value, f"WHO 2020, {'under' if under_5 else 'from'} 5 years")

@@ -1,0 +1,1 @@
+"""Lab results: the analyte table, reading Observations, choosing the results in window, derived indices."""

@@ -1,0 +1,1 @@
+"""The patient context the workup reasons in: age, sex, pregnancy, menopause, diagnoses, iron, orders."""

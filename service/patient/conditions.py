@@ -1,0 +1,144 @@
+"""Known diagnoses, pregnancy and menopausal status, from Conditions and status Observations.
+
+Codes are the verified ones of clinical-reference section 3; nothing is matched on text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from fhir.resources.R4B.observation import Observation
+from pydantic import ValidationError
+
+from service.dates import as_instant
+from service.labs.analytes import LOINC
+from service.labs.reading import USABLE_STATUSES, effective_time
+from service.patient.model import SNOMED, Diagnosis
+from service.patient.records import codes, status_code
+from service.references import patient_id_of
+
+PREGNANCY = "77386006"  # SNOMED CT "Pregnancy"
+PREGNANCY_STATUS = "82810-3"  # LOINC "Pregnancy status"
+PREGNANT_ANSWER = "LA15173-0"  # LOINC answer "Pregnant"
+POSTMENOPAUSAL = frozenset({"76498008", "276477006"})  # SNOMED CT postmenopausal state
+ACTIVE_STATUSES = frozenset({"active", "recurrence", "relapse"})
+REFUTED = frozenset({"refuted", "entered-in-error"})
+# A pregnancy lasts at most ~44 weeks: an "active" pregnancy Condition with an older onset
+# was never closed, and is not taken as a current pregnancy.
+LONGEST_PREGNANCY = timedelta(weeks=44)
+# ACOG trimesters by completed weeks since the pregnancy's onset.
+SECOND_TRIMESTER_WEEKS = 14
+THIRD_TRIMESTER_WEEKS = 28
+
+
+def _believed(condition: Any) -> bool:
+    return status_code(condition.verificationStatus) not in REFUTED
+
+
+def _active(condition: Any) -> bool:
+    return (
+        _believed(condition)
+        and status_code(condition.clinicalStatus) in ACTIVE_STATUSES
+        and condition.abatementDateTime is None
+        and condition.abatementPeriod is None
+        and condition.abatementAge is None
+        and condition.abatementRange is None
+        and condition.abatementString is None
+    )
+
+
+def known_diagnoses(conditions: list[Any]) -> frozenset[Diagnosis]:
+    """Diagnoses on record. Traits are lifelong: any clinical status counts; IDA must be active."""
+    found: set[Diagnosis] = set()
+    for condition in conditions:
+        snomed = codes(condition.code, SNOMED)
+        for diagnosis in Diagnosis:
+            if not snomed.intersection(diagnosis.codes):
+                continue
+            lifelong = diagnosis.is_thalassemia
+            if (lifelong and _believed(condition)) or _active(condition):
+                found.add(diagnosis)
+    return frozenset(found)
+
+
+@dataclass(frozen=True)
+class Pregnancy:
+    pregnant: bool
+    trimester: int | None
+    basis: str
+
+
+def pregnancy(
+    conditions: list[Any], status_observations: list[Observation], on: datetime, lookback: timedelta
+) -> Pregnancy:
+    """Active pregnancy Condition, or the latest pregnancy-status Observation saying "Pregnant"."""
+    for condition in conditions:
+        if PREGNANCY not in codes(condition.code, SNOMED) or not _active(condition):
+            continue
+        onset = as_instant(condition.onsetDateTime)
+        if onset is None:
+            return Pregnancy(True, None, "an active pregnancy Condition (no onset date: trimester unknown)")
+        if on - onset > LONGEST_PREGNANCY:
+            continue
+        weeks = max((on - onset).days // 7, 0)
+        trimester = 1 if weeks < SECOND_TRIMESTER_WEEKS else 2 if weeks < THIRD_TRIMESTER_WEEKS else 3
+        return Pregnancy(True, trimester, f"an active pregnancy Condition ({weeks} weeks since its onset)")
+    dated = [(effective_time(o), o) for o in status_observations]
+    recent = [
+        (when, o) for when, o in dated if when is not None and on - lookback <= when <= on + timedelta(days=1)
+    ]
+    if recent:
+        _, latest = max(recent, key=lambda pair: pair[0])
+        if PREGNANT_ANSWER in codes(latest.valueCodeableConcept, LOINC):
+            return Pregnancy(True, None, "a pregnancy status Observation (trimester unknown)")
+    return Pregnancy(False, None, "")
+
+
+def postmenopausal_recorded(conditions: list[Any], observations: list[Observation]) -> bool:
+    for condition in conditions:
+        if _believed(condition) and POSTMENOPAUSAL & codes(condition.code, SNOMED):
+            return True
+    return any(
+        POSTMENOPAUSAL & (codes(o.code, SNOMED) | codes(o.valueCodeableConcept, SNOMED)) for o in observations
+    )
+
+
+def status_observations(
+    raw: list[dict[str, Any]], patient_id: str
+) -> tuple[list[Observation], list[Observation]]:
+    """The patient's usable pregnancy-status and menopausal-status Observations, validated once each."""
+    pregnancy_status: list[Observation] = []
+    menopause: list[Observation] = []
+    for resource in raw:
+        kind = _status_kind(resource)
+        if kind is None or patient_id_of(resource.get("subject")) != patient_id:
+            continue
+        try:
+            observation = Observation.model_validate(resource)
+        except ValidationError:
+            continue  # an invalid status Observation is simply not evidence
+        if observation.status not in USABLE_STATUSES:
+            continue
+        (pregnancy_status if kind == "pregnancy" else menopause).append(observation)
+    return pregnancy_status, menopause
+
+
+def _status_kind(resource: Any) -> str | None:
+    if not isinstance(resource, dict) or resource.get("resourceType") != "Observation":
+        return None
+    concepts = [resource.get("code"), resource.get("valueCodeableConcept")]
+    for concept in concepts:
+        for coding in concept.get("coding") or [] if isinstance(concept, dict) else []:
+            if not isinstance(coding, dict):
+                continue
+            if (
+                coding.get("system") == LOINC
+                and coding.get("code") == PREGNANCY_STATUS
+                and concept is concepts[0]
+            ):
+                return "pregnancy"
+            if coding.get("system") == SNOMED and coding.get("code") in POSTMENOPAUSAL:
+                return "menopause"
+    return None

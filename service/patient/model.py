@@ -1,0 +1,91 @@
+"""The patient context as plain data, with the reason behind each inferred fact."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+SNOMED = "http://snomed.info/sct"
+
+
+class Sex(enum.Enum):
+    MALE = "male"
+    FEMALE = "female"
+    UNKNOWN = "unknown"  # Patient.gender other/unknown/absent: both sex thresholds apply, conservatively
+
+
+class Diagnosis(enum.Enum):
+    """Known diagnoses read from Condition, with their verified SNOMED CT codes (clinical-reference 3)."""
+
+    IRON_DEFICIENCY_ANEMIA = ("iron deficiency anemia", ("87522002",))
+    BETA_THALASSEMIA_TRAIT = ("beta-thalassemia trait", ("269175006",))
+    ALPHA_THALASSEMIA_TRAIT = ("alpha-thalassemia trait", ("191187006", "234385007"))
+    THALASSEMIA = ("thalassemia", ("40108008",))
+    POLYCYTHEMIA_VERA = ("polycythemia vera", ("109992005",))
+    PANCYTOPENIA = ("pancytopenia", ("127034005",))
+
+    def __init__(self, label: str, codes: tuple[str, ...]) -> None:
+        self.label = label
+        self.codes = codes
+
+    @property
+    def is_thalassemia(self) -> bool:
+        return self in (
+            Diagnosis.BETA_THALASSEMIA_TRAIT,
+            Diagnosis.ALPHA_THALASSEMIA_TRAIT,
+            Diagnosis.THALASSEMIA,
+        )
+
+
+@dataclass(frozen=True)
+class Age:
+    years: int
+    months: int  # completed months of life, for the pediatric thresholds
+
+    def __str__(self) -> str:
+        return f"{self.years} y" if self.years >= 2 else f"{self.months} months"
+
+
+@dataclass(frozen=True)
+class ActiveOrder:
+    """An active ServiceRequest: its codings and text, to avoid suggesting the same order twice."""
+
+    codings: frozenset[tuple[str, str]]
+    text: str
+
+
+@dataclass(frozen=True)
+class PatientContext:
+    patient_id: str
+    sex: Sex
+    age: Age | None
+    age_on: datetime  # the date the age is computed at: the blood count's, else the request's
+    pregnant: bool
+    trimester: int | None
+    pregnancy_basis: str
+    postmenopausal: bool
+    menopause_basis: str  # "recorded", "age default" or "" (not a woman, or premenopausal)
+    diagnoses: frozenset[Diagnosis]
+    iron_prescriptions: tuple[str, ...]
+    active_orders: tuple[ActiveOrder, ...]
+    notes: tuple[str, ...]  # what could not be read, said in the card
+
+    @property
+    def is_child(self) -> bool:
+        return self.age is not None and self.age.years < 15
+
+    def has(self, diagnosis: Diagnosis) -> bool:
+        return diagnosis in self.diagnoses
+
+    @property
+    def known_thalassemia(self) -> Diagnosis | None:
+        return next((d for d in Diagnosis if d.is_thalassemia and d in self.diagnoses), None)
+
+    def has_ordered(self, system: str, code: str | None, text: str) -> bool:
+        for order in self.active_orders:
+            if code is not None and (system, code) in order.codings:
+                return True
+            if code is None and order.text.casefold() == text.casefold():
+                return True
+        return False

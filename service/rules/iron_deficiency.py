@@ -1,0 +1,213 @@
+"""Iron deficiency: find its source, by who the patient is (clinical-reference section 5).
+
+Men and postmenopausal women need the source found (bidirectional endoscopy, celiac
+serology: AGA 2020, BSG 2021); premenopausal and pregnant women first need their losses
+assessed; children their diet and, at 1-5 years, blood lead. With a high Hb, Hct or RBC
+count, iron deficiency may mask polycythemia vera (Bessman 1977).
+"""
+
+from __future__ import annotations
+
+from service.cards.orders import (
+    BLOOD_LEAD,
+    ERYTHROPOIETIN,
+    GI_REFERRAL,
+    HEMATOLOGY_REFERRAL,
+    JAK2_V617F,
+    TOTAL_IGA,
+    TTG_IGA,
+)
+from service.citations import (
+    AAP_2010_IRON,
+    AGA_2020_IDA,
+    BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA,
+    BSG_2021_IDA,
+    CDC_2021_LEAD,
+    Citation,
+)
+from service.findings import thresholds as t
+from service.findings.model import Finding
+from service.formatting import number
+from service.patient.model import Sex
+from service.rules.model import Recommendation, RuleId, Situation
+
+SOURCE_SEARCH = RuleId(
+    "iron-deficiency-source", "Iron deficiency in a man or postmenopausal woman: find the source"
+)
+PREMENOPAUSAL = RuleId(
+    "iron-deficiency-premenopausal", "Iron deficiency in a premenopausal or pregnant woman"
+)
+CHILD = RuleId("iron-deficiency-child", "Iron deficiency in a child")
+MASKED_POLYCYTHEMIA = RuleId(
+    "iron-deficiency-erythrocytosis", "Iron deficiency with a high Hb, Hct or RBC count"
+)
+# CDC and AAP advise a blood lead at 1-5 years: in completed months of age.
+LEAD_FROM_MONTHS = 12
+LEAD_UNTIL_MONTHS = 72
+EVIDENCE = ("hemoglobin", "mcv", "ferritin", "crp", "tsat", "iron", "tibc")
+
+
+def _deficient(s: Situation) -> Finding | None:
+    """The iron-deficiency finding when it explains the blood count, else None."""
+    f = s.findings
+    if not f.iron_status.deficient or (f.anemia is None and f.microcytosis is None) or s.patient.age is None:
+        return None
+    return f.iron
+
+
+def _masked_polycythemia(s: Situation) -> Finding | None:
+    """A high Hb or Hct; or a high RBC count without anemia (with anemia it points to a trait instead)."""
+    f = s.findings
+    return f.erythrocytosis or (f.high_rbc if f.anemia is None else None)
+
+
+def _anemia(s: Situation) -> tuple[str, ...]:
+    """The anemia finding, which names the threshold that applied to this patient."""
+    return (s.findings.anemia.statement,) if s.findings.anemia else ()
+
+
+def _ferritin(s: Situation) -> str:
+    return s.show("ferritin") or "low ferritin"
+
+
+def _label(iron: Finding) -> str:
+    return "Iron deficiency likely" if iron.id == "iron-deficiency-likely" else "Iron deficiency"
+
+
+def iron_advice(s: Situation) -> str:
+    if _masked_polycythemia(s) is not None:
+        return "Hold plain iron replacement until polycythemia vera is excluded (see the polycythemia card)."
+    if s.patient.iron_prescriptions:
+        return f"Iron is already prescribed ({', '.join(s.patient.iron_prescriptions)})."
+    return "Consider iron replacement."
+
+
+def _citations(iron: Finding, *more: Citation) -> tuple[Citation, ...]:
+    return tuple(dict.fromkeys((*((iron.citation,) if iron.citation else ()), *more)))
+
+
+def source_search(s: Situation) -> Recommendation | None:
+    iron = _deficient(s)
+    p = s.patient
+    if iron is None or p.is_child or p.pregnant:
+        return None
+    if p.sex is Sex.FEMALE and not p.postmenopausal:
+        return None
+    who = {Sex.MALE: "a man", Sex.FEMALE: "a postmenopausal woman"}.get(p.sex, "an adult of unrecorded sex")
+    orders, already = s.plan(GI_REFERRAL, TTG_IGA, TOTAL_IGA)
+    steps = []
+    if GI_REFERRAL in orders:
+        steps.append("GI referral for bidirectional endoscopy")
+    if TTG_IGA in orders or TOTAL_IGA in orders:
+        steps.append("celiac serology")
+    action = f"consider {' and '.join(steps)}" if steps else "find the source"
+    notes = []
+    if p.menopause_basis == "age default":
+        notes.append(
+            f"Postmenopausal status is assumed from age ≥ {s.settings.postmenopausal_age}, "
+            "as none is recorded (design default)."
+        )
+    if p.sex is Sex.UNKNOWN:
+        notes.append(
+            "Sex is not recorded: the workup for men and postmenopausal women is shown, the safer one."
+        )
+    return Recommendation(
+        rule=SOURCE_SEARCH,
+        indicator="warning",
+        summary=f"{_label(iron)} ({_ferritin(s)}) in {who}: {action}",
+        reasoning=(
+            *_anemia(s),
+            iron.statement,
+            "In men and postmenopausal women iron deficiency calls for bidirectional endoscopy "
+            "(AGA 2020, strong recommendation) and celiac serology (BSG 2021): a gastrointestinal "
+            "cancer can present this way.",
+            iron_advice(s),
+        ),
+        evidence=EVIDENCE,
+        citations=_citations(iron, AGA_2020_IDA, BSG_2021_IDA),
+        orders=orders,
+        already=already,
+        notes=tuple(notes),
+    )
+
+
+def premenopausal(s: Situation) -> Recommendation | None:
+    iron = _deficient(s)
+    p = s.patient
+    if iron is None or p.is_child or p.sex is not Sex.FEMALE or (p.postmenopausal and not p.pregnant):
+        return None
+    who = "pregnancy" if p.pregnant else "a premenopausal woman"
+    orders, already = s.plan(TTG_IGA, TOTAL_IGA)
+    action = "assess losses; consider celiac serology" if orders else "assess menstrual and other losses"
+    losses = "other losses" if p.pregnant else "menstrual and other losses"
+    return Recommendation(
+        rule=PREMENOPAUSAL,
+        indicator="info",
+        summary=f"{_label(iron)} ({_ferritin(s)}) in {who}: {action}",
+        reasoning=(
+            *_anemia(s),
+            iron.statement,
+            f"Assess {losses} and consider celiac serology (BSG 2021); gastrointestinal evaluation is "
+            "suggested with GI symptoms or when no cause is found (AGA 2020, conditional).",
+            iron_advice(s),
+        ),
+        evidence=EVIDENCE,
+        citations=_citations(iron, AGA_2020_IDA, BSG_2021_IDA),
+        orders=orders,
+        already=already,
+    )
+
+
+def child(s: Situation) -> Recommendation | None:
+    iron = _deficient(s)
+    age = s.patient.age
+    if iron is None or age is None or not s.patient.is_child:
+        return None
+    lead_age = LEAD_FROM_MONTHS <= age.months < LEAD_UNTIL_MONTHS
+    orders, already = s.plan(BLOOD_LEAD) if lead_age else ((), ())
+    reasoning = [
+        *_anemia(s),
+        iron.statement,
+        "Take a dietary history (excess cow's milk is a common cause) and consider iron (AAP 2010).",
+    ]
+    if lead_age:
+        reasoning.append(
+            "At 1–5 years a venous blood lead is advised: lead exposure and iron deficiency go together "
+            f"(CDC blood lead reference value {number(t.LEAD_REFERENCE_VALUE)} µg/dL)."
+        )
+    action = "review diet (cow's milk), consider iron" + (" and blood lead" if orders else "")
+    return Recommendation(
+        rule=CHILD,
+        indicator="info",
+        summary=f"{_label(iron)} ({_ferritin(s)}) in a child: {action}",
+        reasoning=tuple(reasoning),
+        evidence=EVIDENCE,
+        citations=_citations(iron, AAP_2010_IRON, *((CDC_2021_LEAD,) if lead_age else ())),
+        orders=orders,
+        already=already,
+    )
+
+
+def masked_polycythemia(s: Situation) -> Recommendation | None:
+    iron = _deficient(s)
+    high = _masked_polycythemia(s)
+    if iron is None or high is None or s.patient.is_child:
+        return None
+    orders, already = s.plan(JAK2_V617F, ERYTHROPOIETIN, HEMATOLOGY_REFERRAL)
+    what = "erythrocytosis" if high.id == "erythrocytosis" else "a high RBC count"
+    return Recommendation(
+        rule=MASKED_POLYCYTHEMIA,
+        indicator="warning",
+        summary=f"Iron deficiency with {what}: polycythemia vera may be masked; "
+        "consider JAK2, EPO, hematology",
+        reasoning=(
+            iron.statement,
+            high.statement,
+            "Iron deficiency can mask polycythemia vera, and iron repletion can raise the hematocrit "
+            "(Bessman 1977): do not just give iron.",
+        ),
+        evidence=(*EVIDENCE, "hematocrit", "rbc"),
+        citations=_citations(iron, BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA),
+        orders=orders,
+        already=already,
+    )

@@ -1,0 +1,93 @@
+"""What a rule sees (the situation) and what it returns (a recommendation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from cds_hooks.models import Indicator
+from service.cards.orders import Order
+from service.citations import Citation
+from service.dates import day
+from service.findings.model import Findings
+from service.labs.derived import Derived
+from service.labs.panel import Labs
+from service.patient.model import PatientContext
+from service.workup_settings import WorkupSettings
+
+# How a summary names an analyte mid-sentence.
+SHORT_NAMES = {"hemoglobin": "Hb", "ferritin": "ferritin", "tsat": "TSAT"}
+
+
+@dataclass(frozen=True)
+class RuleId:
+    code: str  # stable: feedback is counted per rule
+    display: str
+
+
+@dataclass(frozen=True)
+class Situation:
+    labs: Labs
+    derived: Derived
+    patient: PatientContext
+    findings: Findings
+    settings: WorkupSettings
+    resulted_codes: Mapping[str, datetime] = field(default_factory=dict)  # LOINC code -> latest date
+
+    def order_state(self, order: Order) -> str | None:
+        """Why an order need not be suggested (ordered, or resulted in its window), or None."""
+        if self.patient.has_ordered(order.system, order.code, order.text):
+            return "already ordered (an active ServiceRequest)"
+        for group in order.done_by:
+            results = [self.labs.get(key) for key in group]
+            if all(r is not None for r in results):
+                return f"already resulted on {day(max(r.when for r in results if r is not None))}"
+        for code in order.done_codes:
+            if code in self.resulted_codes:
+                return f"already resulted on {day(self.resulted_codes[code])}"
+        return None
+
+    def plan(self, *orders: Order) -> tuple[tuple[Order, ...], tuple[str, ...]]:
+        """The orders still needed, and a sentence for each one left out."""
+        needed: list[Order] = []
+        already: list[str] = []
+        for order in orders:
+            state = self.order_state(order)
+            if state is None:
+                needed.append(order)
+            else:
+                already.append(f"{order.text}: {state}.")
+        return tuple(needed), tuple(already)
+
+    def needs(self, order: Order) -> bool:
+        return self.order_state(order) is None
+
+    def show(self, key: str) -> str:
+        """An analyte's value for a summary ("MCV 72 fL"), or "" when there is none."""
+        result = self.labs.get(key)
+        return f"{SHORT_NAMES.get(key, result.analyte.name)} {result.display()}" if result else ""
+
+    @property
+    def reproductive_age(self) -> bool:
+        age = self.patient.age
+        return (
+            age is not None
+            and self.settings.reproductive_age_min <= age.years <= self.settings.reproductive_age_max
+        )
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    rule: RuleId
+    indicator: Indicator
+    summary: str  # names the finding and the next step
+    reasoning: tuple[str, ...]  # two to four sentences
+    evidence: tuple[str, ...]  # analyte keys for the table of values
+    citations: tuple[Citation, ...]
+    orders: tuple[Order, ...] = ()  # to suggest: none of them done or ordered already
+    already: tuple[str, ...] = ()  # orders left out, and why ("Ferritin: already ordered")
+    notes: tuple[str, ...] = ()  # design defaults that decided the outcome
+
+
+Rule = Callable[[Situation], Recommendation | None]

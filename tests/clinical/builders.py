@@ -1,0 +1,222 @@
+"""Small builders of FHIR R4 resources and patient-view requests for the clinical tests.
+
+Each builder writes the JSON a real EHR sends (LOINC-coded Observations with UCUM units,
+SNOMED-coded Conditions), with keyword overrides for the odd cases a test needs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from typing import Any
+
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+PATIENT_ID = "example-patient"
+
+_ids = itertools.count(1)
+
+# analyte -> (LOINC code, UCUM unit) for the usual way labs report it
+LAB = {
+    "hemoglobin": ("718-7", "g/dL"),
+    "hematocrit": ("4544-3", "%"),
+    "rbc": ("789-8", "10*12/L"),
+    "mcv": ("787-2", "fL"),
+    "mch": ("785-6", "pg"),
+    "mchc": ("786-4", "g/dL"),
+    "rdw_cv": ("788-0", "%"),
+    "retic_pct": ("17849-1", "%"),
+    "wbc": ("6690-2", "10*9/L"),
+    "platelets": ("777-3", "10*9/L"),
+    "ferritin": ("2276-4", "ug/L"),
+    "iron": ("2498-4", "ug/dL"),
+    "tibc": ("2500-7", "ug/dL"),
+    "transferrin": ("3034-6", "mg/dL"),
+    "tsat": ("2502-3", "%"),
+    "stfr": ("30248-9", "mg/L"),
+    "stfr_index": ("74807-9", "1"),
+    "crp": ("1988-5", "mg/L"),
+    "hba2": ("4551-8", "%"),
+    "hbf": ("4576-5", "%"),
+    "lead": ("77307-7", "ug/dL"),
+}
+
+
+def patient(
+    gender: str | None = "female", birth_date: str | None = "1992-03-14", pid: str = PATIENT_ID
+) -> dict[str, Any]:
+    resource: dict[str, Any] = {"resourceType": "Patient", "id": pid}
+    if gender is not None:
+        resource["gender"] = gender
+    if birth_date is not None:
+        resource["birthDate"] = birth_date
+    return resource
+
+
+def lab(
+    analyte: str,
+    value: float | None,
+    date: str | None,
+    *,
+    unit: str | None = None,
+    code: str | None = None,
+    status: str = "final",
+    subject: str = PATIENT_ID,
+    comparator: str | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    flag: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A lab Observation; ``unit=""`` sends a quantity without any unit, ``value=None`` no quantity,
+    ``date=None`` no effectiveDateTime (pass ``effectivePeriod`` or ``issued`` instead)."""
+    default_code, default_unit = LAB[analyte]
+    ucum = default_unit if unit is None else unit
+    quantity: dict[str, Any] = {"value": value}
+    if ucum:
+        quantity.update(unit=ucum, system=UCUM, code=ucum)
+    if comparator:
+        quantity["comparator"] = comparator
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": f"{analyte.replace('_', '-')}-{next(_ids)}",
+        "status": status,
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "laboratory",
+                    }
+                ]
+            }
+        ],
+        "code": {"coding": [{"system": LOINC, "code": code or default_code}]},
+        "subject": {"reference": f"Patient/{subject}"},
+    }
+    if date is not None:
+        resource["effectiveDateTime"] = date
+    if value is not None:
+        resource["valueQuantity"] = quantity
+    if low is not None or high is not None:
+        bounds: dict[str, Any] = {}
+        for name, bound in (("low", low), ("high", high)):
+            if bound is not None:
+                bounds[name] = {"value": bound, "unit": ucum, "system": UCUM, "code": ucum}
+        resource["referenceRange"] = [bounds]
+    if flag:
+        resource["interpretation"] = [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation",
+                        "code": flag,
+                    }
+                ]
+            }
+        ]
+    resource.update(extra)
+    return resource
+
+
+def result(code: str, value: float, unit: str, date: str, *, subject: str = PATIENT_ID) -> dict[str, Any]:
+    """A final Observation under any LOINC code (celiac serology, IgA ...)."""
+    return {
+        "resourceType": "Observation",
+        "id": f"result-{next(_ids)}",
+        "status": "final",
+        "code": {"coding": [{"system": LOINC, "code": code}]},
+        "subject": {"reference": f"Patient/{subject}"},
+        "effectiveDateTime": date,
+        "valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit},
+    }
+
+
+def condition(
+    code: str, *, clinical_status: str = "active", onset: str | None = None, subject: str = PATIENT_ID
+) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Condition",
+        "id": f"condition-{next(_ids)}",
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": clinical_status,
+                }
+            ]
+        },
+        "code": {"coding": [{"system": SNOMED, "code": code}]},
+        "subject": {"reference": f"Patient/{subject}"},
+    }
+    if onset:
+        resource["onsetDateTime"] = onset
+    return resource
+
+
+def medication_request(text: str, *, status: str = "active", subject: str = PATIENT_ID) -> dict[str, Any]:
+    return {
+        "resourceType": "MedicationRequest",
+        "id": f"medication-{next(_ids)}",
+        "status": status,
+        "intent": "order",
+        "medicationCodeableConcept": {"text": text},
+        "subject": {"reference": f"Patient/{subject}"},
+    }
+
+
+def service_request(
+    code: str, system: str = LOINC, *, status: str = "active", subject: str = PATIENT_ID
+) -> dict[str, Any]:
+    return {
+        "resourceType": "ServiceRequest",
+        "id": f"order-{next(_ids)}",
+        "status": status,
+        "intent": "order",
+        "code": {"coding": [{"system": system, "code": code}]},
+        "subject": {"reference": f"Patient/{subject}"},
+    }
+
+
+def bundle(resources: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "total": len(resources),
+        "entry": [{"fullUrl": _full_url(r), "resource": r} for r in resources],
+    }
+
+
+def _full_url(resource: dict[str, Any]) -> str:
+    """A stable fullUrl, so regenerated fixtures only change where their content does."""
+    name = f"{resource.get('resourceType')}/{resource.get('id')}"
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, name)}"
+
+
+def request(
+    *,
+    patient_resource: dict[str, Any] | None = None,
+    observations: list[dict[str, Any]] | None = None,
+    conditions: list[dict[str, Any]] | None = None,
+    medications: list[dict[str, Any]] | None = None,
+    orders: list[dict[str, Any]] | None = None,
+    patient_id: str = PATIENT_ID,
+    prefetch_overrides: dict[str, Any] | None = None,
+    hook_instance: str | None = None,
+) -> dict[str, Any]:
+    """A patient-view request with every prefetch key of microcytosis-workup filled."""
+    prefetch: dict[str, Any] = {
+        "Patient": patient_resource if patient_resource is not None else patient(pid=patient_id),
+        "Observation": bundle(observations or []),
+        "Condition": bundle(conditions or []),
+        "MedicationRequest": bundle(medications or []),
+        "ServiceRequest": bundle(orders or []),
+    }
+    prefetch.update(prefetch_overrides or {})
+    return {
+        "hook": "patient-view",
+        "hookInstance": hook_instance or str(uuid.uuid4()),
+        "context": {"userId": "Practitioner/example", "patientId": patient_id},
+        "prefetch": prefetch,
+    }

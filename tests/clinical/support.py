@@ -1,0 +1,29 @@
+"""Running the pipeline's stages on builder data, for the stage tests."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from cds_hooks.models import CDSRequest
+from cds_hooks.prefetch import read_prefetch
+from cds_hooks.service import HookCall
+from service.labs.panel import Labs, collect
+from service.services import SERVICES
+from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
+
+NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
+SERVICE = next(s for s in SERVICES if s.id == "microcytosis-workup")
+
+
+def labs_of(observations: list[dict[str, Any]], settings: WorkupSettings = DEFAULT_SETTINGS) -> Labs:
+    from tests.clinical.builders import PATIENT_ID
+
+    return collect(observations, PATIENT_ID, NOW, settings)
+
+
+def call_of(body: dict[str, Any], now: datetime = NOW) -> HookCall:
+    request = CDSRequest.model_validate(body)
+    return HookCall(
+        request=request, prefetch=read_prefetch(SERVICE.prefetch, request.prefetch), received_at=now
+    )

@@ -1,0 +1,154 @@
+"""The patient context: sex, pregnancy and trimester, menopause, known diagnoses, iron, orders."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from service.patient.build import build_context
+from service.patient.model import Diagnosis, PatientContext, Sex
+from service.workup_settings import DEFAULT_SETTINGS
+from tests.clinical.builders import (
+    LOINC,
+    PATIENT_ID,
+    SNOMED,
+    condition,
+    medication_request,
+    patient,
+    service_request,
+)
+
+ON = datetime(2026, 11, 10, tzinfo=UTC)
+
+
+def context(
+    who: dict[str, Any] | None = None,
+    conditions: list[dict[str, Any]] | None = None,
+    observations: list[dict[str, Any]] | None = None,
+    medications: list[dict[str, Any]] | None = None,
+    orders: list[dict[str, Any]] | None = None,
+) -> PatientContext:
+    return build_context(
+        patient_id=PATIENT_ID,
+        patient=[who or patient()],
+        conditions=conditions or [],
+        observations=observations or [],
+        medication_requests=medications or [],
+        service_requests=orders or [],
+        on=ON,
+        settings=DEFAULT_SETTINGS,
+    )
+
+
+def pregnancy_status(answer: str, date: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": f"pregnancy-{answer}",
+        "status": "final",
+        "code": {"coding": [{"system": LOINC, "code": "82810-3"}]},
+        "subject": {"reference": f"Patient/{PATIENT_ID}"},
+        "effectiveDateTime": date,
+        "valueCodeableConcept": {"coding": [{"system": LOINC, "code": answer}]},
+    }
+
+
+def test_age_and_sex_at_the_blood_count() -> None:
+    p = context(patient("female", "1992-03-14"))
+    assert p.sex is Sex.FEMALE
+    assert p.age is not None and p.age.years == 34
+    assert not p.postmenopausal and not p.pregnant
+
+
+def test_other_gender_is_unknown_sex_and_said() -> None:
+    p = context(patient("other", "1980-01-01"))
+    assert p.sex is Sex.UNKNOWN
+    assert any("both sex-specific thresholds" in note for note in p.notes)
+
+
+def test_a_partial_birth_date_gives_no_age_and_says_so() -> None:
+    p = context(patient("male", "1980-05"))
+    assert p.age is None
+    assert any("not a full date" in note for note in p.notes)
+
+
+def test_pregnancy_trimester_from_the_conditions_onset() -> None:
+    assert context(conditions=[condition("77386006", onset="2026-09-15")]).trimester == 1
+    assert context(conditions=[condition("77386006", onset="2026-06-20")]).trimester == 2
+    assert context(conditions=[condition("77386006", onset="2026-04-01")]).trimester == 3
+    no_onset = context(conditions=[condition("77386006")])
+    assert no_onset.pregnant and no_onset.trimester is None
+
+
+def test_an_unclosed_pregnancy_from_years_ago_is_not_a_pregnancy() -> None:
+    assert not context(conditions=[condition("77386006", onset="2023-01-01")]).pregnant
+
+
+def test_a_resolved_pregnancy_is_not_a_pregnancy() -> None:
+    assert not context(conditions=[condition("77386006", clinical_status="resolved")]).pregnant
+
+
+def test_pregnancy_from_the_latest_pregnancy_status_observation() -> None:
+    assert context(observations=[pregnancy_status("LA15173-0", "2026-10-01")]).pregnant
+    stale = context(observations=[pregnancy_status("LA15173-0", "2025-10-01")])
+    assert not stale.pregnant
+
+
+def test_postmenopausal_recorded_or_assumed_from_age() -> None:
+    recorded = context(patient("female", "1980-01-01"), conditions=[condition("276477006")])
+    assert recorded.postmenopausal and recorded.menopause_basis == "recorded"
+    assumed = context(patient("female", "1970-01-01"))
+    assert assumed.postmenopausal and assumed.menopause_basis == "age default"
+    assert not context(patient("male", "1950-01-01")).postmenopausal
+
+
+def test_known_diagnoses_traits_count_whatever_their_status_iron_deficiency_only_active() -> None:
+    p = context(
+        conditions=[
+            condition("269175006", clinical_status="inactive"),
+            condition("87522002", clinical_status="resolved"),
+        ]
+    )
+    assert p.diagnoses == frozenset({Diagnosis.BETA_THALASSEMIA_TRAIT})
+    assert p.known_thalassemia is Diagnosis.BETA_THALASSEMIA_TRAIT
+
+
+def test_a_refuted_diagnosis_is_not_known() -> None:
+    refuted = condition("269175006")
+    refuted["verificationStatus"] = {"coding": [{"code": "refuted"}]}
+    assert context(conditions=[refuted]).diagnoses == frozenset()
+
+
+def test_another_patients_condition_is_ignored() -> None:
+    assert context(conditions=[condition("269175006", subject="other")]).diagnoses == frozenset()
+
+
+def test_an_invalid_condition_is_skipped_and_said() -> None:
+    broken = condition("269175006")
+    broken["onsetDateTime"] = "last spring"
+    p = context(conditions=[broken])
+    assert p.diagnoses == frozenset()
+    assert any("not valid FHIR R4" in note for note in p.notes)
+
+
+def test_active_iron_prescriptions() -> None:
+    p = context(
+        medications=[
+            medication_request("Ferrous sulfate 325 MG"),
+            medication_request("Lisinopril 10 MG"),
+            medication_request("Ferric carboxymaltose", status="completed"),
+        ]
+    )
+    assert p.iron_prescriptions == ("Ferrous sulfate 325 MG",)
+
+
+def test_active_orders_are_recognised_by_code() -> None:
+    p = context(
+        orders=[
+            service_request("2276-4"),
+            service_request("43113-0", status="completed"),
+            service_request("308476000", SNOMED),
+        ]
+    )
+    assert p.has_ordered(LOINC, "2276-4", "Ferritin")
+    assert not p.has_ordered(LOINC, "43113-0", "Hb")
+    assert p.has_ordered(SNOMED, "308476000", "GI referral")
