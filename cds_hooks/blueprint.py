@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ import orjson
 from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
+from cds_hooks import metrics
+from cds_hooks.auth import AuthenticationError, JWTVerifier, VerifiedClient
 from cds_hooks.cors import CorsSettings, cors_headers
 from cds_hooks.errors import CDSHooksError, operation_outcome
 from cds_hooks.handling import PrefetchFiller, invoke, parse_feedback, parse_json, parse_request
@@ -31,7 +34,6 @@ EXTENSION_KEY = "cds_hooks"
 _JSON_TYPES = ("application/json",)
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
-Authenticator = Callable[[str | None, str], object]
 CardsSink = Callable[[CDSService, CDSResponse, datetime], None]
 FeedbackSink = Callable[[CDSService, FeedbackRequest, datetime], None]
 
@@ -40,27 +42,18 @@ FeedbackSink = Callable[[CDSService, FeedbackRequest, datetime], None]
 class Endpoints:
     """What the blueprint needs from the application that mounts it.
 
-    ``authenticate`` gets the Authorization header and the audience (the URL invoked) and
-    raises to refuse; ``on_cards`` records issued cards; ``on_feedback`` stores feedback and
-    must raise rather than lose it.
+    ``verifier`` authenticates every call (None: authentication is off); ``on_cards``
+    records issued cards; ``on_feedback`` stores feedback and must raise rather than lose it.
     """
 
     registry: ServiceRegistry
     cors: CorsSettings = field(default_factory=CorsSettings)
     fill: PrefetchFiller | None = None
-    authenticate: Authenticator | None = None
+    verifier: JWTVerifier | None = None
     on_cards: CardsSink | None = None
     on_feedback: FeedbackSink | None = None
     public_base_url: str | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
-
-
-class AuthenticationFailed(Exception):
-    """Raised by an authenticator; the reason goes to the log, never to the client."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def _endpoints() -> Endpoints:
@@ -84,17 +77,27 @@ def _audience() -> str:
 
 
 def _authenticate() -> Response | None:
-    authenticate = _endpoints().authenticate
-    if authenticate is None:
+    """Verify the caller's JWT; a refusal is a bare 401, its reason only in the log and metrics."""
+    verifier = _endpoints().verifier
+    if verifier is None:
         return None
     try:
-        authenticate(request.headers.get("Authorization"), _audience())
-    except AuthenticationFailed as failure:
-        log.warning("authentication refused: %s", failure.reason)
+        g.client = verifier.verify(request.headers.get("Authorization"), _audience())
+    except AuthenticationError as failure:
+        metrics.AUTH_FAILURES.labels(reason=failure.reason).inc()
         response = _error_response(401, "authentication required")
-        response.headers["WWW-Authenticate"] = 'Bearer realm="cds-services"'
+        response.headers["WWW-Authenticate"] = "Bearer"
         return response
     return None
+
+
+def _check_fhir_server(fhir_server: str | None) -> None:
+    """A trusted client may only name the FHIR servers its configuration lists."""
+    client: VerifiedClient | None = g.get("client")
+    if fhir_server and client is not None and not client.client.may_name_fhir_server(fhir_server):
+        raise CDSHooksError(
+            403, "fhirServer is not one this client is configured to name", field="fhirServer"
+        )
 
 
 def _json_body() -> Any:
@@ -117,6 +120,7 @@ def create_blueprint() -> Blueprint:
     def _begin() -> Response | None:
         supplied = request.headers.get("X-Request-ID", "")
         g.request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        g.started = time.perf_counter()
         if request.method == "OPTIONS":
             return Response(status=204)
         if request.blueprint == bp.name:
@@ -130,7 +134,21 @@ def create_blueprint() -> Blueprint:
         )
         response.headers.extend(headers)
         response.headers["X-Request-ID"] = g.get("request_id", "")
+        _measure(response)
         return response
+
+    def _measure(response: Response) -> None:
+        if request.blueprint != bp.name or request.method == "OPTIONS":
+            return
+        endpoint = (request.endpoint or "").removeprefix(f"{bp.name}.")
+        service_id = (request.view_args or {}).get("service_id", "")
+        service = _endpoints().registry.get(service_id) if service_id else None
+        hook = service.hook if service else ""
+        service_label = service.id if service else ("" if not service_id else "unknown")
+        metrics.REQUESTS.labels(endpoint, service_label, hook, str(response.status_code)).inc()
+        started = g.get("started")
+        if started is not None:
+            metrics.LATENCY.labels(endpoint, service_label).observe(time.perf_counter() - started)
 
     @bp.get("/cds-services")
     def discovery() -> Response:
@@ -143,8 +161,10 @@ def create_blueprint() -> Blueprint:
         service = _service(service_id)
         hook_request = parse_request(_json_body())
         g.hook_instance = hook_request.hookInstance
+        _check_fhir_server(hook_request.fhirServer)
         now = endpoints.clock()
         response = invoke(service, hook_request, now=now, fill=endpoints.fill)
+        metrics.count_cards(service.id, response)
         if endpoints.on_cards is not None and response.cards:
             endpoints.on_cards(service, response, now)
         return json_response(response.to_wire())
@@ -157,6 +177,8 @@ def create_blueprint() -> Blueprint:
             raise CDSHooksError(404, "this server keeps no feedback")
         items = parse_feedback(_json_body())
         endpoints.on_feedback(service, items, endpoints.clock())
+        for item in items.feedback:
+            metrics.FEEDBACK_ITEMS.labels(service=service.id, outcome=item.outcome).inc()
         return json_response({})
 
     @bp.app_errorhandler(CDSHooksError)

@@ -1,0 +1,54 @@
+"""Prometheus metrics of a CDS Hooks server.
+
+Labels carry service ids, hooks, statuses, rule codes and reasons: never anything about a
+patient. Under gunicorn with several workers the metrics are aggregated across processes
+through prometheus_client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``), so a scrape
+sees the whole server rather than whichever worker answered it.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+from cds_hooks.models import CDSResponse
+
+# Hook calls are expected in milliseconds; the spec's guidance is about 500 ms.
+LATENCY_BUCKETS = (0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
+
+REQUESTS = Counter(
+    "cds_requests_total", "CDS Hooks HTTP requests answered", ["endpoint", "service", "hook", "status"]
+)
+LATENCY = Histogram(
+    "cds_request_duration_seconds",
+    "Time to answer a CDS Hooks HTTP request",
+    ["endpoint", "service"],
+    buckets=LATENCY_BUCKETS,
+)
+CARDS = Counter("cds_cards_total", "Cards issued", ["service", "rule", "indicator"])
+FHIR_FETCHES = Counter("cds_fhir_fetches_total", "FHIR queries run for missing prefetch", ["outcome"])
+AUTH_FAILURES = Counter("cds_auth_failures_total", "Calls refused by JWT authentication", ["reason"])
+FEEDBACK_ITEMS = Counter("cds_feedback_items_total", "Feedback items stored", ["service", "outcome"])
+
+
+def count_cards(service_id: str, response: CDSResponse) -> None:
+    for card in response.cards:
+        rule = card.source.topic.code if card.source.topic else "unknown"
+        CARDS.labels(service=service_id, rule=rule, indicator=card.indicator).inc()
+
+
+def exposition() -> tuple[bytes, str]:
+    """The metrics page: of all worker processes when running under several."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry), CONTENT_TYPE_LATEST
+    return generate_latest(), CONTENT_TYPE_LATEST

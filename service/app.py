@@ -1,0 +1,60 @@
+"""The Flask application factory: Microcyte's services mounted on the CDS Hooks blueprint."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import logging
+
+from flask import Flask
+
+from cds_hooks.auth import JWTVerifier
+from cds_hooks.blueprint import Endpoints, init_app
+from cds_hooks.service import ServiceRegistry
+from service import ops
+from service.config import Settings, load_settings
+from service.services import build_services
+
+SETTINGS_KEY = "microcyte.settings"
+
+log = logging.getLogger(__name__)
+
+
+def create_registry(settings: Settings) -> ServiceRegistry:
+    return ServiceRegistry(build_services(settings.workup))
+
+
+def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """Build the WSGI application.
+
+    ``config`` is a loaded :class:`Settings`, or a mapping of overrides applied on top of the
+    environment and ``$MICROCYTE_CONFIG`` (handy in tests), or None for those alone.
+    """
+    settings = config if isinstance(config, Settings) else load_settings(**dict(config or {}))
+    app = Flask("microcyte")
+    app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
+    app.extensions[SETTINGS_KEY] = settings
+    init_app(
+        app,
+        Endpoints(
+            registry=create_registry(settings),
+            cors=settings.cors,
+            public_base_url=settings.server.public_base_url,
+            verifier=_verifier(settings),
+        ),
+    )
+    app.register_blueprint(ops.bp)
+    app.extensions[ops.READINESS_KEY] = {}
+    return app
+
+
+def _verifier(settings: Settings) -> JWTVerifier | None:
+    if not settings.auth.enabled:
+        log.warning(
+            "AUTHENTICATION IS OFF: any caller that reaches %s can use this service", settings.server.host
+        )
+        return None
+    if not settings.auth.trusted_clients():
+        log.warning("no trusted CDS clients are configured: every call will be refused with 401")
+    return JWTVerifier(settings.auth)

@@ -1,0 +1,150 @@
+"""The ``microcyte`` command: serve, evaluate one request, print the discovery document."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import click
+import orjson
+
+from cds_hooks.errors import CDSHooksError
+from cds_hooks.handling import invoke, parse_json, parse_request, prepare
+from cds_hooks.models import DiscoveryResponse
+from cds_hooks.service import CDSService, ServiceRegistry
+from service.config import ConfigError, Settings, load_settings
+
+_JSON_OUT = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+
+
+def _settings(config_file: Path | None, **overrides: Any) -> Settings:
+    try:
+        return load_settings(config_file, **overrides)
+    except ConfigError as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _print_json(payload: Any, *, err: bool = False) -> None:
+    stream = sys.stderr.buffer if err else sys.stdout.buffer
+    stream.write(orjson.dumps(payload, option=_JSON_OUT))
+    stream.flush()
+
+
+def _registry(settings: Settings) -> ServiceRegistry:
+    # Imported here: `serve` must set up the metrics directory before the app is imported.
+    from service.app import create_registry
+
+    return create_registry(settings)
+
+
+def _choose_service(registry: ServiceRegistry, service_id: str | None, hook: str) -> CDSService:
+    if service_id is not None:
+        service = registry.get(service_id)
+        if service is None:
+            raise CDSHooksError(404, f"no CDS service with id {service_id!r}")
+        return service
+    candidates = registry.for_hook(hook)
+    if len(candidates) != 1:
+        names = ", ".join(s.id for s in candidates) or "none"
+        raise CDSHooksError(
+            400, f"{len(candidates)} services answer hook {hook!r} ({names}): choose one with --service"
+        )
+    return candidates[0]
+
+
+@click.group()
+@click.version_option(package_name="microcyte")
+def main() -> None:
+    """Microcyte: a CDS Hooks service for the workup of small red cells."""
+
+
+@main.command()
+@click.option("--host", help="Address to bind (default 127.0.0.1: loopback only).")
+@click.option("--port", type=int, help="Port to listen on (default 8080).")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default 2).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML configuration file.")
+@click.option("--trust", multiple=True, metavar="PRESET",
+              help="Trust a known CDS client, e.g. cds-hooks-sandbox (repeatable).")
+@click.option("--no-auth", is_flag=True, help="Do not authenticate callers (loopback only, unless --insecure).")
+@click.option("--insecure", is_flag=True, help="Allow --no-auth on a non-loopback address.")
+def serve(
+    host: str | None,
+    port: int | None,
+    workers: int | None,
+    config_file: Path | None,
+    trust: tuple[str, ...],
+    no_auth: bool,
+    insecure: bool,
+) -> None:
+    """Run the service under gunicorn, a production WSGI server."""
+    server: dict[str, Any] = {"host": host, "port": port, "workers": workers, "insecure": insecure or None}
+    auth: dict[str, Any] = {"enabled": False if no_auth else None, "trust": list(trust) or None}
+    overrides = {
+        name: values
+        for name, section in (("server", server), ("auth", auth))
+        if (values := {k: v for k, v in section.items() if v is not None})
+    }
+    settings = _settings(config_file, **overrides)
+    if not settings.auth.enabled:
+        click.secho(
+            f"WARNING: authentication is OFF. Anyone who can reach {settings.server.host}:{settings.server.port}"
+            " can call this service.",
+            fg="red", bold=True, err=True,
+        )
+    metrics_dir = tempfile.mkdtemp(prefix="microcyte-metrics-")
+    # prometheus_client reads this when first imported: set it before the app is imported.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        from service.server import run
+
+        run(settings)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+@main.command()
+@click.argument("request_file", type=click.File("rb"))
+@click.option("--service", "service_id", help="Service id (default: the one service for the request's hook).")
+@click.option(
+    "--now",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Evaluate as of this date (UTC) instead of the current time.",
+)
+@click.option("--explain", is_flag=True, help="Explain the workup for a person instead of printing JSON.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML configuration file.")
+def evaluate(
+    request_file: BinaryIO,
+    service_id: str | None,
+    now: datetime | None,
+    explain: bool,
+    config_file: Path | None,
+) -> None:
+    """Read one CDS Hooks request (FILE, or - for stdin) and print the service's response."""
+    settings = _settings(config_file)
+    moment = now.replace(tzinfo=UTC) if now is not None else datetime.now(UTC)
+    try:
+        hook_request = parse_request(parse_json(request_file.read()))
+        service = _choose_service(_registry(settings), service_id, hook_request.hook)
+        if explain:
+            from service.explain import explain as explain_call
+
+            click.echo(explain_call(prepare(service, hook_request, now=moment), settings.workup))
+            return
+        response = invoke(service, hook_request, now=moment)
+    except CDSHooksError as error:
+        _print_json(error.outcome(), err=True)
+        sys.exit(1)
+    _print_json(response.to_wire())
+
+
+@main.command()
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML configuration file.")
+def services(config_file: Path | None) -> None:
+    """Print the discovery document an EHR team registers."""
+    registry = _registry(_settings(config_file))
+    _print_json(DiscoveryResponse(services=[s.descriptor() for s in registry]).to_wire())

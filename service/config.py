@@ -1,0 +1,113 @@
+"""Microcyte's configuration: a TOML file, overridden by ``MICROCYTE_*`` environment variables.
+
+Precedence, highest first: command-line flags, environment, the TOML file, defaults. Nested
+settings take a double underscore in the environment: ``MICROCYTE_SERVER__PORT=9000`` is
+``[server] port = 9000``. Every setting is documented in the README; the defaults are the
+secure ones (loopback only).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from cds_hooks.auth import AuthSettings
+from cds_hooks.cors import CorsSettings
+from service.workup_settings import WorkupSettings
+
+CONFIG_ENV = "MICROCYTE_CONFIG"
+
+_config_file: ContextVar[Path | None] = ContextVar("microcyte_config_file", default=None)
+
+
+class ServerSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    workers: int = Field(default=2, ge=1)
+    threads: int = Field(default=4, ge=1)
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    public_base_url: str | None = None
+    graceful_timeout_seconds: int = Field(default=30, ge=1)
+    # Serving without authentication on a non-loopback address needs this as well.
+    insecure: bool = False
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="MICROCYTE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        nested_model_default_partial_update=True,
+    )
+
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    cors: CorsSettings = Field(default_factory=CorsSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    workup: WorkupSettings = Field(default_factory=WorkupSettings)
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _no_open_door(self) -> Settings:
+        if not self.auth.enabled and not is_loopback(self.server.host) and not self.server.insecure:
+            raise ValueError(
+                f"authentication is off and server.host {self.server.host} is not a loopback address:"
+                " anyone who reaches it could call the service. Turn authentication on, bind to"
+                " 127.0.0.1, or accept the risk with --insecure (server.insecure = true)"
+            )
+        return self
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = _config_file.get()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which setting and why."""
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Read the TOML file (or ``$MICROCYTE_CONFIG``), the environment and ``overrides``."""
+    chosen = config_file or os.environ.get(CONFIG_ENV)
+    path = Path(chosen) if chosen else None
+    if path is not None and not path.is_file():
+        raise ConfigError(f"configuration file not found: {path}")
+    token = _config_file.set(path)
+    try:
+        return Settings(**overrides)
+    except ValueError as error:
+        raise ConfigError(f"invalid configuration: {error}") from None
+    finally:
+        _config_file.reset(token)

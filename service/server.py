@@ -1,0 +1,55 @@
+"""Running the app under gunicorn, a production WSGI server, from ``microcyte serve``.
+
+Each worker process builds its own app after the fork, so HTTP sessions, database
+connections and caches are never shared across processes. Threads inside a worker let a
+slow FHIR fetch of one hook call not hold up the others. SIGTERM stops gracefully: workers
+finish the calls in flight (up to ``graceful_timeout_seconds``) before exiting.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from cds_hooks.logs import logging_config
+from service.app import create_app
+from service.config import Settings
+
+
+def _worker_exited(server: Any, worker: Any) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)  # type: ignore[no-untyped-call]
+
+
+class MicrocyteServer(BaseApplication):  # type: ignore[misc]
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        server = self.settings.server
+        host = f"[{server.host}]" if ":" in server.host else server.host
+        options: dict[str, Any] = {
+            "bind": f"{host}:{server.port}",
+            "workers": server.workers,
+            "threads": server.threads,
+            "worker_class": "gthread",
+            "graceful_timeout": server.graceful_timeout_seconds,
+            "timeout": 30,
+            "keepalive": 5,
+            "logconfig_dict": logging_config(self.settings.log_level),
+            "proc_name": "microcyte",
+            "child_exit": _worker_exited,
+        }
+        for key, value in options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return create_app(self.settings)
+
+
+def run(settings: Settings) -> None:
+    MicrocyteServer(settings).run()

@@ -1,0 +1,39 @@
+"""Shared fixtures: the Microcyte app with a pinned clock, and a free loopback port."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cds_hooks.blueprint import EXTENSION_KEY
+from service.app import create_app
+
+# The date the hand-made fixtures were written for: their labs fall inside the lookback windows.
+FIXTURE_NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
+    for name in ("MICROCYTE_CONFIG",):
+        monkeypatch.delenv(name, raising=False)
+    # Authentication has its own tests (tests/test_authentication.py); here the workup is under test.
+    application = create_app({"auth": {"enabled": False}})
+    application.extensions[EXTENSION_KEY].clock = lambda: FIXTURE_NOW
+    yield application
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port

@@ -1,0 +1,140 @@
+"""The ``microcyte`` command as a user runs it: evaluate, services, serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from cds_hooks.models import CDSResponse, DiscoveryResponse
+from tests.conftest import free_port
+from tests.paths import FIXTURES, ROOT
+
+EXAMPLE = FIXTURES / "requests" / "patient-view-microcytosis.json"
+MICROCYTE = [sys.executable, "-m", "service"]
+
+
+def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [*MICROCYTE, *args], input=stdin, capture_output=True, cwd=ROOT, timeout=60, check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_evaluate_prints_the_response_the_service_sends() -> None:
+    done = run("evaluate", "--now", "2026-11-21", str(EXAMPLE))
+    assert done.returncode == 0, done.stderr.decode()
+    response = json.loads(done.stdout)
+    CDSResponse.model_validate(response)
+    [card] = response["cards"]
+    assert "ferritin" in card["summary"].lower()
+
+
+def test_evaluate_reads_stdin_and_picks_the_service_by_hook() -> None:
+    done = run("evaluate", "--now", "2026-11-21", "--service", "microcytosis-workup", "-", stdin=EXAMPLE.read_bytes())
+    assert done.returncode == 0, done.stderr.decode()
+    assert json.loads(done.stdout)["cards"]
+
+
+@pytest.mark.parametrize(
+    ("stdin", "says"),
+    [
+        (b"{not json", "not valid JSON"),
+        (json.dumps({"hook": "patient-view", "hookInstance": "x", "context": {}}).encode(), "hookInstance"),
+        (json.dumps({"hook": "no-such-hook", "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+                     "context": {}}).encode(), "0 services answer hook 'no-such-hook'"),
+    ],
+)
+def test_evaluate_refuses_a_bad_request_with_the_error(stdin: bytes, says: str) -> None:
+    done = run("evaluate", "-", stdin=stdin)
+    assert done.returncode != 0
+    assert done.stdout == b""
+    outcome = json.loads(done.stderr)
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert says in outcome["issue"][0]["diagnostics"]
+
+
+def test_evaluate_explain_tells_a_person_why() -> None:
+    done = run("evaluate", "--explain", "--now", "2026-11-21", str(EXAMPLE))
+    assert done.returncode == 0, done.stderr.decode()
+    text = done.stdout.decode()
+    assert "MCV" in text and "ferritin" in text.lower()
+
+
+def test_services_prints_the_discovery_document() -> None:
+    done = run("services")
+    assert done.returncode == 0, done.stderr.decode()
+    discovery = DiscoveryResponse.model_validate(json.loads(done.stdout))
+    assert "microcytosis-workup" in {s.id for s in discovery.services}
+
+
+def test_a_bad_configuration_file_is_a_clear_error(tmp_path: Path) -> None:
+    config = tmp_path / "microcyte.toml"
+    config.write_text("[server]\nportt = 1\n")
+    done = run("serve", "--config", str(config))
+    assert done.returncode != 0
+    assert b"server.portt" in done.stderr
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    port = free_port()
+    process = subprocess.Popen(
+        [*MICROCYTE, "serve", "--port", str(port), "--workers", "1", "--no-auth"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{base}/cds-services", timeout=1)
+            break
+        except requests.ConnectionError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise AssertionError(process.stdout.read().decode() if process.stdout else "no output") from None
+            time.sleep(0.1)
+    yield base, process
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_serve_runs_gunicorn_and_answers_a_hook(served: tuple[str, subprocess.Popen[bytes]]) -> None:
+    base, process = served
+    body: dict[str, Any] = json.loads(EXAMPLE.read_text())
+    response = requests.post(f"{base}/cds-services/microcytosis-workup", json=body, timeout=10)
+    assert response.status_code == 200
+    CDSResponse.model_validate(response.json())
+    assert "gunicorn" in requests.get(f"{base}/cds-services", timeout=5).headers.get("Server", "")
+    refused = requests.post(f"{base}/cds-services/microcytosis-workup", data="{", timeout=5,
+                            headers={"Content-Type": "application/json"})
+    assert refused.status_code == 400
+    assert refused.json()["resourceType"] == "OperationOutcome"
+
+
+def test_serve_refuses_no_auth_on_an_open_address_without_insecure() -> None:
+    done = run("serve", "--host", "0.0.0.0", "--no-auth")
+    assert done.returncode != 0
+    assert b"--insecure" in done.stderr
+
+
+def test_serve_warns_loudly_without_authentication(served: tuple[str, subprocess.Popen[bytes]]) -> None:
+    base, process = served
+    process.terminate()
+    process.wait(timeout=30)
+    assert process.stdout is not None
+    assert b"authentication is OFF" in process.stdout.read()
+
+
+def test_serve_stops_gracefully(served: tuple[str, subprocess.Popen[bytes]]) -> None:
+    _, process = served
+    process.terminate()
+    assert process.wait(timeout=30) == 0
