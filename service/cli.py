@@ -68,9 +68,15 @@ def main() -> None:
 @click.option("--port", type=int, help="Port to listen on (default 8080).")
 @click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default 2).")
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML configuration file.")
-@click.option("--trust", multiple=True, metavar="PRESET",
-              help="Trust a known CDS client, e.g. cds-hooks-sandbox (repeatable).")
-@click.option("--no-auth", is_flag=True, help="Do not authenticate callers (loopback only, unless --insecure).")
+@click.option(
+    "--trust",
+    multiple=True,
+    metavar="PRESET",
+    help="Trust a known CDS client, e.g. cds-hooks-sandbox (repeatable).",
+)
+@click.option(
+    "--no-auth", is_flag=True, help="Do not authenticate callers (loopback only, unless --insecure)."
+)
 @click.option("--insecure", is_flag=True, help="Allow --no-auth on a non-loopback address.")
 def serve(
     host: str | None,
@@ -91,10 +97,12 @@ def serve(
     }
     settings = _settings(config_file, **overrides)
     if not settings.auth.enabled:
+        address = f"{settings.server.host}:{settings.server.port}"
         click.secho(
-            f"WARNING: authentication is OFF. Anyone who can reach {settings.server.host}:{settings.server.port}"
-            " can call this service.",
-            fg="red", bold=True, err=True,
+            f"WARNING: authentication is OFF. Anyone who can reach {address} can call this service.",
+            fg="red",
+            bold=True,
+            err=True,
         )
     metrics_dir = tempfile.mkdtemp(prefix="microcyte-metrics-")
     # prometheus_client reads this when first imported: set it before the app is imported.

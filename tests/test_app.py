@@ -59,15 +59,21 @@ def test_a_normal_cbc_gets_no_cards(client: FlaskClient) -> None:
     for entry in body["prefetch"]["Observation"]["entry"]:
         code = entry["resource"]["code"]["coding"][0]["code"]
         quantity = entry["resource"]["valueQuantity"]
-        quantity["value"] = {"787-2": 90, "718-7": 13.5, "785-6": 30, "786-4": 33}.get(code, quantity["value"])
+        quantity["value"] = {"787-2": 90, "718-7": 13.5, "785-6": 30, "786-4": 33}.get(
+            code, quantity["value"]
+        )
     response = client.post("/cds-services/microcytosis-workup", json=body)
     assert response.status_code == 200
     assert response.get_json() == {"cards": []}
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in AHRQ_REQUESTS.glob("*.json") if p.name != "feedback.json"))
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in AHRQ_REQUESTS.glob("*.json") if p.name != "feedback.json")
+)
 def test_realistic_synthea_requests_are_answered_calmly(client: FlaskClient, name: str) -> None:
-    response = client.post("/cds-services/microcytosis-workup", json=json.loads((AHRQ_REQUESTS / name).read_text()))
+    response = client.post(
+        "/cds-services/microcytosis-workup", json=json.loads((AHRQ_REQUESTS / name).read_text())
+    )
     assert response.status_code == 200
     assert response.get_json() == {"cards": []}
 

@@ -30,15 +30,29 @@ EPIC_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 def sandbox_token(aud: str, **claims: Any) -> str:
     now = int(time.time())
-    payload = {"iss": SANDBOX_ISS, "aud": aud, "iat": now, "exp": now + 300, "jti": str(uuid.uuid4()), **claims}
+    payload = {
+        "iss": SANDBOX_ISS,
+        "aud": aud,
+        "iat": now,
+        "exp": now + 300,
+        "jti": str(uuid.uuid4()),
+        **claims,
+    }
     key = (SANDBOX_KEYS / "ecprivkey.pem").read_bytes()
     return jwt.encode(payload, key, algorithm="ES384", headers={"kid": SANDBOX_KID, "typ": "JWT"})
 
 
 def epic_token(aud: str) -> str:
     now = int(time.time())
-    payload = {"iss": EPIC_ISS, "sub": "epic-client", "aud": aud, "iat": now, "nbf": now, "exp": now + 900,
-               "jti": str(uuid.uuid4())}
+    payload = {
+        "iss": EPIC_ISS,
+        "sub": "epic-client",
+        "aud": aud,
+        "iat": now,
+        "nbf": now,
+        "exp": now + 900,
+        "jti": str(uuid.uuid4()),
+    }
     return jwt.encode(payload, EPIC_KEY, algorithm="RS384", headers={"kid": "epic-1", "typ": "JWT"})
 
 
@@ -52,7 +66,11 @@ def app(tmp_path: Any) -> Flask:
             "auth": {
                 "trust": ["cds-hooks-sandbox"],
                 "clients": [
-                    {"iss": EPIC_ISS, "jwks_file": str(jwks), "fhir_servers": ["https://fhir.epic.example.org/*"]}
+                    {
+                        "iss": EPIC_ISS,
+                        "jwks_file": str(jwks),
+                        "fhir_servers": ["https://fhir.epic.example.org/*"],
+                    }
                 ],
             }
         }
@@ -85,14 +103,20 @@ def test_every_call_needs_a_token(client: FlaskClient) -> None:
 def test_the_sandbox_token_for_this_url_is_accepted(client: FlaskClient) -> None:
     discovery = client.get("/cds-services", headers=bearer(sandbox_token("http://localhost/cds-services")))
     assert discovery.status_code == 200
-    call = client.post("/cds-services/microcytosis-workup", json=json.loads(EXAMPLE.read_text()),
-                       headers=bearer(sandbox_token(SERVICE_URL)))
+    call = client.post(
+        "/cds-services/microcytosis-workup",
+        json=json.loads(EXAMPLE.read_text()),
+        headers=bearer(sandbox_token(SERVICE_URL)),
+    )
     assert call.status_code == 200
 
 
 def test_a_token_for_another_endpoint_is_refused(client: FlaskClient) -> None:
-    response = client.post("/cds-services/microcytosis-workup", json=json.loads(EXAMPLE.read_text()),
-                           headers=bearer(sandbox_token("http://localhost/cds-services/other")))
+    response = client.post(
+        "/cds-services/microcytosis-workup",
+        json=json.loads(EXAMPLE.read_text()),
+        headers=bearer(sandbox_token("http://localhost/cds-services/other")),
+    )
     assert response.status_code == 401
 
 
@@ -103,8 +127,12 @@ def test_a_replayed_token_is_refused(client: FlaskClient) -> None:
 
 
 def test_the_audience_follows_the_public_base_url_behind_a_proxy() -> None:
-    app = create_app({"auth": {"trust": ["cds-hooks-sandbox"]},
-                      "server": {"public_base_url": "https://cds.example.org/microcyte"}})
+    app = create_app(
+        {
+            "auth": {"trust": ["cds-hooks-sandbox"]},
+            "server": {"public_base_url": "https://cds.example.org/microcyte"},
+        }
+    )
     client = app.test_client()
     public = sandbox_token("https://cds.example.org/microcyte/cds-services")
     assert client.get("/cds-services", headers=bearer(public)).status_code == 200
@@ -114,14 +142,18 @@ def test_the_audience_follows_the_public_base_url_behind_a_proxy() -> None:
 
 def test_an_epic_style_rs384_token_is_accepted(client: FlaskClient) -> None:
     body = json.loads(EXAMPLE.read_text())
-    response = client.post("/cds-services/microcytosis-workup", json=body, headers=bearer(epic_token(SERVICE_URL)))
+    response = client.post(
+        "/cds-services/microcytosis-workup", json=body, headers=bearer(epic_token(SERVICE_URL))
+    )
     assert response.status_code == 200
 
 
 def test_a_client_may_only_name_its_own_fhir_servers(client: FlaskClient) -> None:
     body = json.loads(EXAMPLE.read_text())
     body["fhirServer"] = "https://fhir.elsewhere.example.org/R4"
-    response = client.post("/cds-services/microcytosis-workup", json=body, headers=bearer(epic_token(SERVICE_URL)))
+    response = client.post(
+        "/cds-services/microcytosis-workup", json=body, headers=bearer(epic_token(SERVICE_URL))
+    )
     assert response.status_code == 403
     assert response.get_json()["issue"][0]["expression"] == ["fhirServer"]
 
@@ -142,4 +174,9 @@ def test_refusals_are_counted_and_logged_without_the_token(
 
 def test_without_trusted_clients_everything_is_refused() -> None:
     client = create_app().test_client()
-    assert client.get("/cds-services", headers=bearer(sandbox_token("http://localhost/cds-services"))).status_code == 401
+    assert (
+        client.get(
+            "/cds-services", headers=bearer(sandbox_token("http://localhost/cds-services"))
+        ).status_code
+        == 401
+    )

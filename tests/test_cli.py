@@ -22,9 +22,16 @@ EXAMPLE = FIXTURES / "requests" / "patient-view-microcytosis.json"
 MICROCYTE = [sys.executable, "-m", "service"]
 
 
-def run(*args: str, stdin: bytes | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+def run(
+    *args: str, stdin: bytes | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [*MICROCYTE, *args], input=stdin, capture_output=True, cwd=ROOT, timeout=60, check=False,
+        [*MICROCYTE, *args],
+        input=stdin,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
         env={**os.environ, **(env or {})},
     )
 
@@ -39,7 +46,9 @@ def test_evaluate_prints_the_response_the_service_sends() -> None:
 
 
 def test_evaluate_reads_stdin_and_picks_the_service_by_hook() -> None:
-    done = run("evaluate", "--now", "2026-11-21", "--service", "microcytosis-workup", "-", stdin=EXAMPLE.read_bytes())
+    done = run(
+        "evaluate", "--now", "2026-11-21", "--service", "microcytosis-workup", "-", stdin=EXAMPLE.read_bytes()
+    )
     assert done.returncode == 0, done.stderr.decode()
     assert json.loads(done.stdout)["cards"]
 
@@ -49,8 +58,16 @@ def test_evaluate_reads_stdin_and_picks_the_service_by_hook() -> None:
     [
         (b"{not json", "not valid JSON"),
         (json.dumps({"hook": "patient-view", "hookInstance": "x", "context": {}}).encode(), "hookInstance"),
-        (json.dumps({"hook": "no-such-hook", "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
-                     "context": {}}).encode(), "0 services answer hook 'no-such-hook'"),
+        (
+            json.dumps(
+                {
+                    "hook": "no-such-hook",
+                    "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+                    "context": {},
+                }
+            ).encode(),
+            "0 services answer hook 'no-such-hook'",
+        ),
     ],
 )
 def test_evaluate_refuses_a_bad_request_with_the_error(stdin: bytes, says: str) -> None:
@@ -89,7 +106,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     process = subprocess.Popen(
         [*MICROCYTE, "serve", "--port", str(port), "--workers", "1", "--no-auth"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -100,7 +119,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
         except requests.ConnectionError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                raise AssertionError(process.stdout.read().decode() if process.stdout else "no output") from None
+                raise AssertionError(
+                    process.stdout.read().decode() if process.stdout else "no output"
+                ) from None
             time.sleep(0.1)
     yield base, process
     process.terminate()
@@ -108,14 +129,18 @@ def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
 
 
 def test_serve_runs_gunicorn_and_answers_a_hook(served: tuple[str, subprocess.Popen[bytes]]) -> None:
-    base, process = served
+    base, _ = served
     body: dict[str, Any] = json.loads(EXAMPLE.read_text())
     response = requests.post(f"{base}/cds-services/microcytosis-workup", json=body, timeout=10)
     assert response.status_code == 200
     CDSResponse.model_validate(response.json())
     assert "gunicorn" in requests.get(f"{base}/cds-services", timeout=5).headers.get("Server", "")
-    refused = requests.post(f"{base}/cds-services/microcytosis-workup", data="{", timeout=5,
-                            headers={"Content-Type": "application/json"})
+    refused = requests.post(
+        f"{base}/cds-services/microcytosis-workup",
+        data="{",
+        timeout=5,
+        headers={"Content-Type": "application/json"},
+    )
     assert refused.status_code == 400
     assert refused.json()["resourceType"] == "OperationOutcome"
 
@@ -127,7 +152,7 @@ def test_serve_refuses_no_auth_on_an_open_address_without_insecure() -> None:
 
 
 def test_serve_warns_loudly_without_authentication(served: tuple[str, subprocess.Popen[bytes]]) -> None:
-    base, process = served
+    _, process = served
     process.terminate()
     process.wait(timeout=30)
     assert process.stdout is not None

@@ -29,7 +29,9 @@ def test_the_curl_example_returns_the_card_the_readme_shows(client: FlaskClient)
     assert path and data
     shown = json.loads(re.findall(r"```json\n(.*?)```", README, flags=re.S)[0])
 
-    answer = client.post(path.group(0), data=(ROOT / data.group(1)).read_bytes(), content_type="application/json")
+    answer = client.post(
+        path.group(0), data=(ROOT / data.group(1)).read_bytes(), content_type="application/json"
+    )
     assert answer.status_code == 200
     got = answer.get_json()
 
