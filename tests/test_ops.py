@@ -1,0 +1,95 @@
+"""What an operator sees: health, readiness, metrics and JSON log lines."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Flask
+from flask.testing import FlaskClient
+
+from cds_hooks.logs import JsonFormatter, RequestContextFilter
+from service.ops import READINESS_KEY
+from tests.paths import FIXTURES
+
+EXAMPLE = json.loads((FIXTURES / "requests" / "patient-view-microcytosis.json").read_text())
+
+
+def test_health_needs_no_authentication() -> None:
+    from service.app import create_app
+
+    client = create_app().test_client()  # authentication on, no client trusted
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/metrics").status_code == 200
+    assert client.get("/cds-services").status_code == 401
+
+
+def test_readiness_reports_a_failing_check(app: Flask, client: FlaskClient) -> None:
+    app.extensions[READINESS_KEY]["storage"] = lambda: "database unreachable"
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json() == {"status": "unavailable", "checks": {"storage": "database unreachable"}}
+
+
+def sample(page: str, name: str, **labels: str) -> float:
+    for line in page.splitlines():
+        if line.startswith(name + "{") and all(f'{k}="{v}"' in line for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_metrics_count_calls_cards_and_latency(client: FlaskClient) -> None:
+    before = client.get("/metrics").get_data(as_text=True)
+    assert client.post("/cds-services/microcytosis-workup", json=EXAMPLE).status_code == 200
+    assert (
+        client.post(
+            "/cds-services/microcytosis-workup", data="{", content_type="application/json"
+        ).status_code
+        == 400
+    )
+    after = client.get("/metrics").get_data(as_text=True)
+
+    def grew(name: str, **labels: str) -> float:
+        return sample(after, name, **labels) - sample(before, name, **labels)
+
+    ok = {"endpoint": "call_service", "service": "microcytosis-workup", "hook": "patient-view"}
+    assert grew("cds_requests_total", **ok, status="200") == 1
+    assert grew("cds_requests_total", **ok, status="400") == 1
+    assert grew("cds_cards_total", service="microcytosis-workup", rule="no-ferritin", indicator="info") == 1
+    assert (
+        grew("cds_request_duration_seconds_count", endpoint="call_service", service="microcytosis-workup")
+        == 2
+    )
+
+
+def test_log_lines_are_json_with_the_request_and_hook_ids(app: Flask) -> None:
+    formatter, context = JsonFormatter(), RequestContextFilter()
+    lines: list[str] = []
+
+    class Capture(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            context.filter(record)
+            lines.append(formatter.format(record))
+
+    handler = Capture()
+    logger = logging.getLogger("cds_hooks")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        body = {**EXAMPLE, "prefetch": {}}
+        response = app.test_client().post(
+            "/cds-services/microcytosis-workup", json=body, headers={"X-Request-ID": "req-42"}
+        )
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert response.status_code == 412
+    assert response.headers["X-Request-ID"] == "req-42"
+    [line] = [json.loads(text) for text in lines if "refused" in text]
+    assert line["request_id"] == "req-42"
+    assert line["hook_instance"] == EXAMPLE["hookInstance"]
+    assert line["level"] == "INFO"
+    patient = EXAMPLE["context"]["patientId"]
+    assert all(patient not in text for text in lines)
