@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -10,6 +11,10 @@ from flask import Flask
 
 from cds_hooks.auth import JWTVerifier
 from cds_hooks.blueprint import Endpoints, init_app
+from cds_hooks.feedback import FeedbackStore
+from cds_hooks.feedback.sinks import StoreSinks
+from cds_hooks.fhir.client import FhirFetcher
+from cds_hooks.fhir.resolve import prefetch_filler
 from cds_hooks.service import ServiceRegistry
 from service import ops
 from service.config import Settings, load_settings
@@ -34,17 +39,24 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app = Flask("microcyte")
     app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     app.extensions[SETTINGS_KEY] = settings
+    fetcher = FhirFetcher(settings.fhir)
+    sinks = StoreSinks(FeedbackStore(settings.storage.resolved_url()))
+    atexit.register(fetcher.close)
+    atexit.register(sinks.store.close)
     init_app(
         app,
         Endpoints(
             registry=create_registry(settings),
             cors=settings.cors,
-            public_base_url=settings.server.public_base_url,
+            fill=prefetch_filler(fetcher),
             verifier=_verifier(settings),
+            on_cards=sinks.on_cards,
+            on_feedback=sinks.on_feedback,
+            public_base_url=settings.server.public_base_url,
         ),
     )
     app.register_blueprint(ops.bp)
-    app.extensions[ops.READINESS_KEY] = {}
+    app.extensions[ops.READINESS_KEY] = {"storage": sinks.readiness}
     return app
 
 

@@ -14,7 +14,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -24,6 +24,8 @@ from pydantic_settings import (
 
 from cds_hooks.auth import AuthSettings
 from cds_hooks.cors import CorsSettings
+from cds_hooks.feedback import StorageSettings
+from cds_hooks.fhir.settings import FhirSettings
 from service.workup_settings import WorkupSettings
 
 CONFIG_ENV = "MICROCYTE_CONFIG"
@@ -65,8 +67,17 @@ class Settings(BaseSettings):
     server: ServerSettings = Field(default_factory=ServerSettings)
     cors: CorsSettings = Field(default_factory=CorsSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
+    fhir: FhirSettings = Field(default_factory=FhirSettings)
     workup: WorkupSettings = Field(default_factory=WorkupSettings)
+    # Where feedback is kept: a SQLite file in data_dir, or any database_url (PostgreSQL for
+    # several instances). Top-level so MICROCYTE_DATA_DIR and MICROCYTE_DATABASE_URL work.
+    data_dir: Path = Path("microcyte-data")
+    database_url: SecretStr | None = None
     log_level: str = "INFO"
+
+    @property
+    def storage(self) -> StorageSettings:
+        return StorageSettings(data_dir=self.data_dir, database_url=self.database_url)
 
     @model_validator(mode="after")
     def _no_open_door(self) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -13,14 +14,22 @@ from flask.testing import FlaskClient
 from cds_hooks.blueprint import EXTENSION_KEY
 from service.app import create_app
 
+pytest_plugins = ["tests.fhirserver"]
+
 # The date the hand-made fixtures were written for: their labs fall inside the lookback windows.
 FIXTURE_NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """No test reads the developer's configuration or writes feedback into the checkout."""
+    for name in [n for n in os.environ if n.startswith("MICROCYTE_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("MICROCYTE_DATA_DIR", str(tmp_path_factory.mktemp("microcyte-data")))
+
+
 @pytest.fixture
-def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
-    for name in ("MICROCYTE_CONFIG",):
-        monkeypatch.delenv(name, raising=False)
+def app() -> Iterator[Flask]:
     # Authentication has its own tests (tests/test_authentication.py); here the workup is under test.
     application = create_app({"auth": {"enabled": False}})
     application.extensions[EXTENSION_KEY].clock = lambda: FIXTURE_NOW

@@ -103,6 +103,8 @@ _ROWS = (
         "ret_he", "Reticulocyte hemoglobin", ("71694-4",), "pg", _units({"pg": 1.0}), NON_NEGATIVE, Window.CBC
     ),
     Analyte("wbc", "WBC", ("6690-2",), "10*9/L", PER_NL, NON_NEGATIVE, Window.CBC),
+    # The reference marks 751-8 unverified as an order code; it is only matched here, never emitted.
+    Analyte("neutrophils", "Neutrophils (absolute)", ("751-8",), "10*9/L", PER_NL, NON_NEGATIVE, Window.CBC),
     Analyte("platelets", "Platelets", ("777-3", "26515-7"), "10*9/L", PER_NL, NON_NEGATIVE, Window.CBC),
     Analyte(
         "ferritin",

@@ -31,13 +31,19 @@ CLOCK_SKEW = timedelta(hours=1)
 
 def analyte_of(raw: Any) -> Analyte | None:
     """The analyte an Observation reports, by its LOINC code (raw JSON, before validation)."""
+    code = result_code(raw)
+    return BY_CODE[code] if code is not None else None
+
+
+def result_code(raw: Any) -> str | None:
+    """The first LOINC code of an Observation that names an analyte of the table."""
     if not isinstance(raw, dict) or raw.get("resourceType") != "Observation":
         return None
     code = raw.get("code")
     codings = code.get("coding") if isinstance(code, dict) else None
     for coding in codings if isinstance(codings, list) else []:
         if isinstance(coding, dict) and coding.get("system") == LOINC and coding.get("code") in BY_CODE:
-            return BY_CODE[coding["code"]]
+            return str(coding["code"])
     return None
 
 
@@ -66,7 +72,7 @@ def read_observation(
         observation = Observation.model_validate(raw)
     except ValidationError as error:
         return Unused(analyte.name, source, validation_problem(error))
-    return _read_valid(observation, analyte, source, now)
+    return _read_valid(observation, analyte, source, now, result_code(raw) or "")
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,9 @@ def measure(obs: Observation, analyte: Analyte) -> Measurement | tuple[str, str 
     return Measurement(value, comparator, reported, ref_low, ref_high, interpretation_codes(obs))
 
 
-def _read_valid(obs: Observation, analyte: Analyte, source: str, now: datetime) -> LabResult | Unused:
+def _read_valid(
+    obs: Observation, analyte: Analyte, source: str, now: datetime, code: str
+) -> LabResult | Unused:
     when = effective_time(obs)
     if obs.status not in USABLE_STATUSES:
         reason = f"its status is {obs.status!r} (only final, amended or corrected results are used)"
@@ -138,6 +146,7 @@ def _read_valid(obs: Observation, analyte: Analyte, source: str, now: datetime) 
         low=measured.low,
         high=measured.high,
         flags=measured.flags,
+        code=code,
     )
 
 

@@ -32,6 +32,7 @@ class LabResult:
     low: float | None = None  # the lab's reference range, canonical unit
     high: float | None = None
     flags: tuple[str, ...] = ()  # the lab's interpretation codes (H, L, ...)
+    code: str = ""  # the LOINC code it was reported under (venous and capillary lead differ)
 
     def is_below(self, limit: float) -> bool | None:
         match self.comparator:
