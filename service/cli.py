@@ -35,6 +35,16 @@ def _print_json(payload: Any, *, err: bool = False) -> None:
     stream.flush()
 
 
+def _open_storage_once(settings: Settings) -> None:
+    """Create or migrate the feedback schema before any worker starts, or stop with the reason."""
+    from cds_hooks.feedback import FeedbackStore, StorageError
+
+    try:
+        FeedbackStore(settings.storage.resolved_url()).close()
+    except StorageError as error:
+        raise click.ClickException(str(error)) from None
+
+
 def _registry(settings: Settings) -> ServiceRegistry:
     # Imported here: `serve` must set up the metrics directory before the app is imported.
     from service.app import create_registry
@@ -108,6 +118,7 @@ def serve(
     # prometheus_client reads this when first imported: set it before the app is imported.
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
+        _open_storage_once(settings)
         from service.server import run
 
         run(settings)
@@ -156,3 +167,56 @@ def services(config_file: Path | None) -> None:
     """Print the discovery document an EHR team registers."""
     registry = _registry(_settings(config_file))
     _print_json(DiscoveryResponse(services=[s.descriptor() for s in registry]).to_wire())
+
+
+@main.command("feedback-report")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="The service's data directory.")
+@click.option("--database-url", help="The service's database URL (instead of --data-dir).")
+@click.option(
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only cards and feedback from this date."
+)
+@click.option(
+    "--format", "output", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True
+)
+@click.option(
+    "--plot", type=click.Path(dir_okay=False, path_type=Path), help="Also draw override rates to a PNG."
+)
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML configuration file.")
+def feedback_report(
+    data_dir: Path | None,
+    database_url: str | None,
+    since: datetime | None,
+    output: str,
+    plot: Path | None,
+    config_file: Path | None,
+) -> None:
+    """Per rule: cards issued, accepted, overridden, the override rate and the top override reasons."""
+    from cds_hooks.feedback import FeedbackStore, StorageError, as_csv, as_json, as_table, rule_statistics
+    from cds_hooks.feedback.settings import SQLITE_FILE_NAME
+
+    if data_dir is not None and database_url is not None:
+        raise click.UsageError("give --data-dir or --database-url, not both")
+    overrides: dict[str, Any] = {}
+    if data_dir is not None:
+        overrides.update(data_dir=data_dir, database_url=None)
+    if database_url is not None:
+        overrides["database_url"] = database_url
+    storage = _settings(config_file, **overrides).storage
+    if storage.database_url is None and not (storage.data_dir / SQLITE_FILE_NAME).is_file():
+        raise click.ClickException(
+            f"no feedback database in {storage.data_dir}: is this the service's data dir?"
+        )
+    day = since.date() if since is not None else None
+    try:
+        with FeedbackStore(storage.resolved_url()) as store:
+            stats = rule_statistics(store, day)
+            if plot is not None:
+                from cds_hooks.feedback.plot import plot_override_rates
+
+                plot_override_rates(store, plot, day)
+    except StorageError as error:
+        raise click.ClickException(str(error)) from None
+    render = {"table": as_table, "csv": as_csv, "json": as_json}[output]
+    click.echo(render(stats), nl=False)
+    if plot is not None:
+        click.echo(f"override rates drawn to {plot}", err=True)
