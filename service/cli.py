@@ -88,6 +88,9 @@ def main() -> None:
     "--no-auth", is_flag=True, help="Do not authenticate callers (loopback only, unless --insecure)."
 )
 @click.option("--insecure", is_flag=True, help="Allow --no-auth on a non-loopback address.")
+@click.option(
+    "--data-dir", type=click.Path(path_type=Path), help="Where feedback is kept (default ./microcyte-data)."
+)
 def serve(
     host: str | None,
     port: int | None,
@@ -96,15 +99,18 @@ def serve(
     trust: tuple[str, ...],
     no_auth: bool,
     insecure: bool,
+    data_dir: Path | None,
 ) -> None:
     """Run the service under gunicorn, a production WSGI server."""
     server: dict[str, Any] = {"host": host, "port": port, "workers": workers, "insecure": insecure or None}
     auth: dict[str, Any] = {"enabled": False if no_auth else None, "trust": list(trust) or None}
-    overrides = {
+    overrides: dict[str, Any] = {
         name: values
         for name, section in (("server", server), ("auth", auth))
         if (values := {k: v for k, v in section.items() if v is not None})
     }
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
     settings = _settings(config_file, **overrides)
     if not settings.auth.enabled:
         address = f"{settings.server.host}:{settings.server.port}"

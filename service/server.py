@@ -43,6 +43,8 @@ class MicrocyteServer(BaseApplication):  # type: ignore[misc]
             "logconfig_dict": logging_config(self.settings.log_level),
             "proc_name": "microcyte",
             "child_exit": _worker_exited,
+            # gunicorn's control socket sits at one path per user: two instances would collide.
+            "control_socket_disable": True,
         }
         for key, value in options.items():
             self.cfg.set(key, value)

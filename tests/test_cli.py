@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -101,11 +102,12 @@ def test_a_bad_configuration_file_is_a_clear_error(tmp_path: Path) -> None:
     assert b"server.portt" in done.stderr
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+@contextmanager
+def running(*args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``microcyte serve`` on a free loopback port, stopped with SIGTERM afterwards."""
     port = free_port()
     process = subprocess.Popen(
-        [*MICROCYTE, "serve", "--port", str(port), "--workers", "1", "--no-auth"],
+        [*MICROCYTE, "serve", "--port", str(port), *args],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -114,7 +116,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     deadline = time.monotonic() + 30
     while True:
         try:
-            requests.get(f"{base}/cds-services", timeout=1)
+            requests.get(f"{base}/healthz", timeout=1)
             break
         except requests.ConnectionError:
             if process.poll() is not None or time.monotonic() > deadline:
@@ -123,9 +125,18 @@ def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
                     process.stdout.read().decode() if process.stdout else "no output"
                 ) from None
             time.sleep(0.1)
-    yield base, process
-    process.terminate()
-    process.wait(timeout=30)
+    try:
+        yield base, process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    with running("--workers", "1", "--no-auth") as server:
+        yield server
 
 
 def test_serve_runs_gunicorn_and_answers_a_hook(served: tuple[str, subprocess.Popen[bytes]]) -> None:
@@ -163,3 +174,25 @@ def test_serve_stops_gracefully(served: tuple[str, subprocess.Popen[bytes]]) -> 
     _, process = served
     process.terminate()
     assert process.wait(timeout=30) == 0
+
+
+def test_serve_with_two_workers_adds_up_metrics_and_keeps_feedback(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with running("--workers", "2", "--no-auth", "--data-dir", str(data)) as (base, process):
+        body = json.loads(EXAMPLE.read_text())
+        for _ in range(12):
+            assert requests.post(f"{base}/cds-services/microcytosis-workup", json=body, timeout=10).ok
+        page = requests.get(f"{base}/metrics", timeout=5).text
+        assert requests.get(f"{base}/readyz", timeout=5).json()["status"] == "ready"
+        process.terminate()
+        assert process.wait(timeout=30) == 0
+    calls = next(
+        row
+        for row in page.splitlines()
+        if row.startswith("cds_requests_total{") and 'status="200"' in row and "call_service" in row
+    )
+    assert float(calls.rsplit(" ", 1)[1]) == 12
+    assert process.stdout is not None
+    logs = [json.loads(line) for line in process.stdout.read().decode().splitlines() if line.startswith("{")]
+    assert logs and all({"time", "level", "logger", "message"} <= set(line) for line in logs)
+    assert (data / "microcyte.sqlite3").is_file()
