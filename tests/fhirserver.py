@@ -18,7 +18,6 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ import pytest
 import requests
 
 from tests.paths import FIXTURES
+from tests.ports import free_port
 
 SYNTHEA = FIXTURES / "synthea"
 START_ATTEMPTS = 3
@@ -41,13 +41,6 @@ FHIR_JSON = "application/fhir+json"
 
 class SekmetUnavailable(RuntimeError):
     pass
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _command() -> str:
@@ -105,7 +98,7 @@ class SekmetServer:
         settings.write_text(_settings_yaml(root, token))
         problem = ""
         for attempt in range(1, START_ATTEMPTS + 1):
-            port = _free_port()  # another process may take it first: then try again
+            port = free_port()  # another process may take it first: then try again
             base_url = f"http://127.0.0.1:{port}/fhir"
             env = {
                 **os.environ,

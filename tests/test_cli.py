@@ -16,8 +16,8 @@ import pytest
 import requests
 
 from cds_hooks.models import CDSResponse, DiscoveryResponse
-from tests.conftest import free_port
 from tests.paths import FIXTURES, ROOT
+from tests.ports import free_port
 
 EXAMPLE = FIXTURES / "requests" / "patient-view-microcytosis.json"
 MICROCYTE = [sys.executable, "-m", "service"]

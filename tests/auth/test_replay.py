@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from cds_hooks.auth import (
     TrustedClient,
 )
 from tests.auth.support import AUDIENCE, ISSUER, Clock, SigningKey, bearer
+from tests.ports import free_port
 
 # --- in memory --------------------------------------------------------------------------
 
@@ -52,13 +52,6 @@ def test_a_cache_needs_room_for_one_entry() -> None:
 # --- Redis ------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @dataclass
 class RedisServer:
     url: str
@@ -76,7 +69,7 @@ def redis_server() -> Iterator[RedisServer]:
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.fail("redis-server is not installed: apt-get install -y redis-server")
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,

@@ -11,12 +11,13 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import psycopg
+
+from tests.ports import free_port
 
 START_ATTEMPTS = 3
 COMMAND_TIMEOUT_S = 120
@@ -35,13 +36,6 @@ def _binaries() -> Path:
     if not found:
         raise PostgresUnavailable(f"no initdb on PATH nor in /usr/lib/postgresql/*/bin: {INSTALL_HINT}")
     return Path(found[-1]).parent
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class PostgresServer:
@@ -65,7 +59,7 @@ class PostgresServer:
                 raise PostgresUnavailable(f"running as root and no 'postgres' user: {INSTALL_HINT}") from None
             os.chown(root, owner.pw_uid, owner.pw_gid)
             prefix = ["runuser", "-u", "postgres", "--"]
-        server = cls(root, _free_port(), bin_dir, prefix)
+        server = cls(root, free_port(), bin_dir, prefix)
         try:
             server._run(
                 "initdb",
@@ -90,7 +84,7 @@ class PostgresServer:
         # Another process can take the probed port before the server binds it: try again.
         for attempt in range(START_ATTEMPTS):
             if attempt:
-                self.port = _free_port()
+                self.port = free_port()
             options = (
                 f"-h 127.0.0.1 -p {self.port} -k {self.root} "
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
