@@ -54,3 +54,35 @@ AABB_2023_TRANSFUSION = Citation(
     "AABB 2023: Red blood cell transfusion guidelines (Carson et al., JAMA)",
     "https://jamanetwork.com/journals/jama/fullarticle/2810754",
 )
+HERSHKO_2014_REFRACTORY_IDA = Citation(
+    "Hershko & Camaschella 2014: How I treat unexplained refractory iron deficiency anemia (Blood)",
+    "https://doi.org/10.1182/blood-2013-10-512624",
+)
+DONKER_2014_GENETIC_MICROCYTIC_ANEMIAS = Citation(
+    "Donker et al. 2014: Microcytic anemias due to genetic disorders of iron metabolism or heme synthesis",
+    "https://ashpublications.org/blood/article/123/25/3873/32884",
+)
+WHO_2016_MYELOID = Citation(
+    "WHO 2016: Revision of the classification of myeloid neoplasms (Arber et al., Blood)",
+    "https://ashpublications.org/blood/article/127/20/2391/35255",
+)
+BSH_ERYTHROCYTOSIS = Citation(
+    "BSH: Guidelines on polycythaemia vera and secondary erythrocytosis (McMullin et al.)",
+    "https://b-s-h.org.uk/guidelines",
+)
+WEINZIERL_2013_PANCYTOPENIA = Citation(
+    "Weinzierl & Arber 2013: Differential diagnosis and marrow evaluation of new-onset pancytopenia",
+    "https://pubmed.ncbi.nlm.nih.gov/23270895/",
+)
+TEFFERI_2003_ANEMIA = Citation(
+    "Tefferi 2003: Anemia in adults, a contemporary approach to diagnosis (Mayo Clin Proc)",
+    "https://doi.org/10.4065/78.10.1274",
+)
+AASLD_2011_HEMOCHROMATOSIS = Citation(
+    "AASLD 2011: Diagnosis and management of hemochromatosis (Bacon et al.)",
+    "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC3149125/",
+)
+CLINICAL_METHODS_1990_RED_CELL_INDICES = Citation(
+    "Clinical Methods 1990, chapter 152: Red cell indices (spurious results of automated counters)",
+    "https://www.ncbi.nlm.nih.gov/books/NBK260/",
+)

@@ -1,7 +1,8 @@
 """``microcyte evaluate --explain``: the workup told for a person, stage by stage.
 
 It shows what the service saw and why it answered as it did: the normalized labs and what
-was left out, the patient context, the findings, and which rule fired with which card.
+was left out, the patient context, the findings, and which rule fired with which card (or,
+for the iron-prescribing check, which iron drafts were selected and why iron was questioned).
 """
 
 from __future__ import annotations
@@ -12,14 +13,34 @@ from service.formatting import number
 from service.labs.analytes import LOINC, SNOMED
 from service.patient.context_text import describe
 from service.patient.model import PatientContext
-from service.workup import Workup, run_workup
+from service.prescribing.cautions import iron_caution
+from service.prescribing.drafts import selected_iron
+from service.workup import Workup, patient_id_of_call, run_workup, situation_of
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 
 SYSTEM_NAMES = {LOINC: "LOINC", SNOMED: "SNOMED CT"}
 
 
 def explain(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> str:
+    if call.request.hook == "order-select":
+        return _explain_prescribing(call, settings)
     return render(run_workup(call, settings), settings)
+
+
+def _explain_prescribing(call: HookCall, settings: WorkupSettings) -> str:
+    drafts = selected_iron(call.context, patient_id_of_call(call))
+    w = run_workup(call, settings)
+    lines = [f"Microcyte iron-prescribing check as of {w.now.isoformat()}", "", "Selected iron drafts"]
+    lines += [f"  {d.reference}: {d.name} ({d.route.value})" for d in drafts] or [
+        '  none: the answer is "cards": [] without reading the labs'
+    ]
+    lines += ["", *_labs(w), *_context(w.patient), *_findings(w), "Iron prescribing check"]
+    caution = iron_caution(situation_of(call, settings), drafts) if drafts else None
+    if caution is None:
+        lines.append('  iron fits the labs: the answer is "cards": []')
+    else:
+        lines.append(f"  {caution.rule.code} ({caution.indicator}) -> card: {caution.summary}")
+    return "\n".join(lines).rstrip() + "\n"
 
 
 def render(w: Workup, settings: WorkupSettings) -> str:
@@ -65,6 +86,9 @@ def _context(p: PatientContext) -> list[str]:
     lines = ["Patient context", f"  {describe(p)}"]
     if p.pregnant and p.pregnancy_basis:
         lines.append(f"  Pregnancy from {p.pregnancy_basis}.")
+    for iron in p.iron_prescriptions:
+        started = f"started {day(iron.started)}" if iron.started else "start date not recorded"
+        lines.append(f"  Iron: {iron.name}, {iron.route.value}, {started} ({iron.source})")
     if p.active_orders:
         lines.append(f"  Active orders: {len(p.active_orders)}")
     lines += [f"  Note: {note}" for note in p.notes]

@@ -22,15 +22,15 @@ from service.cards.orders import DONE_CODES
 from service.cards.render import render_card
 from service.findings.assess import assess
 from service.findings.model import Findings
-from service.labs.analytes import LOINC
+from service.labs.analytes import LOINC, Window
 from service.labs.derived import Derived, derive
 from service.labs.panel import Labs, collect
 from service.labs.reading import USABLE_STATUSES, effective_time
 from service.patient.build import build_context
 from service.patient.model import PatientContext
 from service.references import patient_id_of
+from service.rules.apply import recommend
 from service.rules.model import Recommendation, Situation
-from service.rules.registry import RULES
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 
 # What the workup cannot check when an optional prefetch key is unusable.
@@ -38,10 +38,10 @@ CONSEQUENCES = {
     "Observation": "lab results",
     "Condition": "known diagnoses, pregnancy and menopausal status",
     "MedicationRequest": "iron prescriptions",
+    "MedicationStatement": "iron the patient reports taking",
     "ServiceRequest": "orders already placed",
     "Patient": "age and sex",
 }
-URGENCY = {"critical": 0, "warning": 1, "info": 2}
 
 
 @dataclass(frozen=True)
@@ -59,11 +59,14 @@ class Workup:
 def patient_id_of_call(call: HookCall) -> str:
     patient_id = call.context.get("patientId")
     if not isinstance(patient_id, str) or not patient_id:
-        raise CDSHooksError(400, "context.patientId is required for patient-view", field="context.patientId")
+        raise CDSHooksError(
+            400, f"context.patientId is required for {call.request.hook}", field="context.patientId"
+        )
     return patient_id
 
 
-def run_workup(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> Workup:
+def situation_of(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> Situation:
+    """Labs, patient context and findings of one call: what every rule and check reasons from."""
     patient_id = patient_id_of_call(call)
     now = call.received_at
     observations = call.prefetch.resources("Observation")
@@ -74,25 +77,29 @@ def run_workup(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> W
         conditions=call.prefetch.resources("Condition"),
         observations=observations,
         medication_requests=call.prefetch.resources("MedicationRequest"),
+        medication_statements=call.prefetch.resources("MedicationStatement"),
         service_requests=call.prefetch.resources("ServiceRequest"),
         on=labs.cbc_date or now,
         settings=settings,
     )
     derived = derive(labs)
-    findings = assess(labs, derived, patient)
-    situation = Situation(
+    return Situation(
         labs=labs,
         derived=derived,
         patient=patient,
-        findings=findings,
+        findings=assess(labs, derived, patient, settings),
         settings=settings,
         resulted_codes=resulted_codes(observations, patient_id, now, settings),
     )
-    fired = [rec for rule in RULES if (rec := rule(situation)) is not None]
-    fired.sort(key=lambda rec: URGENCY[rec.indicator])  # stable: rule order breaks ties
+
+
+def run_workup(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> Workup:
+    situation = situation_of(call, settings)
+    fired = recommend(situation)
     unavailable = unavailable_keys(call)
     cards = tuple(render_card(rec, situation, unavailable) for rec in fired[: settings.max_cards])
-    return Workup(now, labs, derived, patient, findings, tuple(fired), cards, unavailable)
+    s = situation
+    return Workup(call.received_at, s.labs, s.derived, s.patient, s.findings, fired, cards, unavailable)
 
 
 def unavailable_keys(call: HookCall) -> tuple[str, ...]:
@@ -108,8 +115,12 @@ def unavailable_keys(call: HookCall) -> tuple[str, ...]:
 def resulted_codes(
     observations: list[dict[str, Any]], patient_id: str, now: datetime, settings: WorkupSettings
 ) -> Mapping[str, datetime]:
-    """The latest date of each order-only result code (celiac serology, JAK2), for "already done"."""
-    oldest = now - timedelta(days=settings.long_lookback_days)
+    """The latest date of each order-only result code (celiac serology, JAK2, LDH ...) in its window."""
+    days = {
+        Window.CBC: settings.cbc_lookback_days,
+        Window.IRON: settings.iron_lookback_days,
+        Window.LONG: settings.long_lookback_days,
+    }
     latest: dict[str, datetime] = {}
     for raw in observations:
         code = _done_code(raw)
@@ -120,7 +131,9 @@ def resulted_codes(
         except ValidationError:
             continue
         when = effective_time(observation)
-        if observation.status in USABLE_STATUSES and when is not None and oldest <= when:
+        window = days.get(DONE_CODES[code])
+        oldest = now - timedelta(days=window) if window is not None else None
+        if observation.status in USABLE_STATUSES and when is not None and (oldest is None or oldest <= when):
             latest[code] = max(when, latest.get(code, when))
     return latest
 

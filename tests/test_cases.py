@@ -1,7 +1,9 @@
 """The synthetic patients of fixtures/cases/: each request gets the findings and cards it expects.
 
 One table-driven test calls the service handler directly (no HTTP), with the "now" each
-case is written for, and checks the CDS Hooks invariants on every card it produces.
+case is written for, and checks the CDS Hooks invariants on every card it produces. A case
+names its service (the patient-view workup unless it says otherwise): the order-select
+cases go to iron-prescribing-check.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import pytest
 
 from cds_hooks.models import SUMMARY_MAX_CHARS, Card, CDSRequest, CDSResponse
 from cds_hooks.prefetch import read_prefetch
-from cds_hooks.service import HookCall
+from cds_hooks.service import CDSService, HookCall
 from service.services import SERVICES
 from service.workup import run_workup
 from tests.paths import FIXTURES
 
 CASES = sorted((FIXTURES / "cases").glob("*.json"))
-SERVICE = next(s for s in SERVICES if s.id == "microcytosis-workup")
+BY_ID = {s.id: s for s in SERVICES}
+DEFAULT_SERVICE = "microcytosis-workup"
 
 
 def load(path: Path) -> dict[str, Any]:
@@ -29,24 +32,41 @@ def load(path: Path) -> dict[str, Any]:
     return case
 
 
+def service_of(case: dict[str, Any]) -> CDSService:
+    return BY_ID[case.get("service", DEFAULT_SERVICE)]
+
+
 def hook_call(case: dict[str, Any]) -> HookCall:
     request = CDSRequest.model_validate(case["request"])
     return HookCall(
         request=request,
-        prefetch=read_prefetch(SERVICE.prefetch, request.prefetch),
+        prefetch=read_prefetch(service_of(case).prefetch, request.prefetch),
         received_at=datetime.fromisoformat(case["now"]),
     )
 
 
 def ordered_codes(card: Card) -> list[str]:
-    """Each suggestion's order: its code, or its text when no verified code exists."""
+    """Each suggestion's order: its code, or its text when none is verified; "delete <id>" for a removal."""
     found = []
     for suggestion in card.suggestions or []:
         for action in suggestion.actions or []:
+            if action.type == "delete":
+                found.append(f"delete {action.resourceId}")
+                continue
             code = (action.resource or {})["code"]
             codings = code.get("coding") or []
             found.append(codings[0]["code"] if codings else code["text"])
     return found
+
+
+def check_removals(card: Card, context: dict[str, Any]) -> None:
+    """A removal deletes a selected draft, and its override reasons fit an iron order."""
+    for suggestion in card.suggestions or []:
+        for action in suggestion.actions or []:
+            assert action.type == "delete" and action.resource is None
+            assert action.resourceId in context["selections"]
+            assert suggestion.label.startswith("Remove the draft order")
+    assert card.overrideReasons and card.overrideReasons[0].code == "iron-deficiency-confirmed-otherwise"
 
 
 def check_invariants(card: Card, patient_id: str) -> None:
@@ -59,6 +79,8 @@ def check_invariants(card: Card, patient_id: str) -> None:
         assert len({s.uuid for s in card.suggestions}) == len(card.suggestions)
     for suggestion in card.suggestions or []:
         for action in suggestion.actions or []:
+            if action.type == "delete":
+                continue
             order = action.resource or {}
             assert order["resourceType"] == "ServiceRequest"
             assert (order["status"], order["intent"]) == ("draft", "proposal")
@@ -67,7 +89,9 @@ def check_invariants(card: Card, patient_id: str) -> None:
 
 
 def test_there_are_enough_cases() -> None:
-    assert len(CASES) >= 30
+    assert len(CASES) >= 70
+    services = {load(path).get("service", DEFAULT_SERVICE) for path in CASES}
+    assert services == set(BY_ID)
 
 
 @pytest.mark.parametrize("path", CASES, ids=[p.stem for p in CASES])
@@ -76,7 +100,7 @@ def test_case(path: Path) -> None:
     expect = case["expect"]
     call = hook_call(case)
 
-    response = SERVICE(call)
+    response = service_of(case)(call)
     wire = response.to_wire()
     CDSResponse.model_validate(wire)  # what goes over the wire is valid CDS Hooks
     if not expect["cards"]:
@@ -88,7 +112,11 @@ def test_case(path: Path) -> None:
     ]
     for card, expected in zip(cards, expect["cards"], strict=True):
         check_invariants(card, call.context["patientId"])
+        if call.request.hook == "order-select":
+            check_removals(card, dict(call.context))
         assert ordered_codes(card) == expected["orders"]
+        for phrase in expected.get("detail", []):
+            assert phrase in (card.detail or ""), phrase
     assert len({c.uuid for c in cards}) == len(cards)
     for phrase in expect["detail_contains"]:
         assert phrase in (cards[0].detail or ""), phrase

@@ -7,9 +7,11 @@ card suggests a test resulted in its window.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
-from service.labs.analytes import LOINC, SNOMED
+from service.labs.analytes import LOINC, SNOMED, Window
 
 
 @dataclass(frozen=True)
@@ -21,8 +23,10 @@ class Order:
     display: str | None = None
     # Done when every analyte of any one group has a usable result in its window.
     done_by: tuple[tuple[str, ...], ...] = ()
-    # Done when an Observation with one of these LOINC codes is on record (long lookback).
+    # Done when an Observation with one of these LOINC codes is on record within ``done_window``.
     done_codes: tuple[str, ...] = ()
+    done_window: Window = Window.LONG
+    condition: str | None = None  # when it applies, shown with the suggestion ("if the patient smokes")
 
 
 FERRITIN = Order(
@@ -117,7 +121,53 @@ HEMATOLOGY_REFERRAL = Order(
     display="Referral to hematologist",
 )
 
-# The LOINC result codes the workup looks up only to know whether an order is already done.
-DONE_CODES: frozenset[str] = frozenset(
-    code for order in (TTG_IGA, TOTAL_IGA, JAK2_V617F) for code in order.done_codes
+SPO2 = Order("spo2", "Pulse oximetry (SpO2)", code="59408-5", done_by=(("spo2",),))
+CARBOXYHEMOGLOBIN = Order(
+    "cohb",
+    "Carboxyhemoglobin (COHb)",
+    code="20563-3",
+    done_by=(("cohb",),),
+    condition="if the patient smokes",
+)
+BLOOD_SMEAR = Order(
+    "smear", "Peripheral blood smear review", code="34994-4", done_codes=("34994-4",), done_window=Window.CBC
+)
+VITAMIN_B12 = Order("b12", "Vitamin B12", code="2132-9", done_codes=("2132-9",), done_window=Window.CBC)
+FOLATE = Order("folate", "Folate", code="2284-8", done_codes=("2284-8",), done_window=Window.CBC)
+COPPER = Order("copper", "Copper", code="5631-7", done_codes=("5631-7",))
+CERULOPLASMIN = Order("ceruloplasmin", "Ceruloplasmin", code="2064-4", done_codes=("2064-4",))
+ZINC = Order("zinc", "Zinc", code="5763-8", done_codes=("5763-8",))
+H_PYLORI = Order("h-pylori", "Helicobacter pylori stool antigen", code="17780-8", done_codes=("17780-8",))
+LDH = Order(
+    "ldh", "Lactate dehydrogenase (LDH)", code="2532-0", done_codes=("2532-0",), done_window=Window.CBC
+)
+HAPTOGLOBIN = Order(
+    "haptoglobin", "Haptoglobin", code="4542-7", done_codes=("4542-7",), done_window=Window.CBC
+)
+# An elevated lead is followed by a venous one, so a result on record does not make it done.
+BLOOD_LEAD_FOLLOW_UP = Order(
+    "blood-lead-follow-up",
+    "Blood lead, venous (follow-up)",
+    code="77307-7",
+    display="Lead [Mass/volume] in Venous blood",
+)
+
+_ORDERS_WITH_RESULT_CODES = (
+    TTG_IGA,
+    TOTAL_IGA,
+    JAK2_V617F,
+    BLOOD_SMEAR,
+    VITAMIN_B12,
+    FOLATE,
+    COPPER,
+    CERULOPLASMIN,
+    ZINC,
+    H_PYLORI,
+    LDH,
+    HAPTOGLOBIN,
+)
+# The LOINC result codes the workup looks up only to know whether an order is already done,
+# with how long such a result counts.
+DONE_CODES: Mapping[str, Window] = MappingProxyType(
+    {code: order.done_window for order in _ORDERS_WITH_RESULT_CODES for code in order.done_codes}
 )

@@ -72,7 +72,7 @@ def service_request(order: Order, patient_id: str) -> dict[str, Any]:
 
 def suggestion(order: Order, patient_id: str) -> Suggestion:
     return Suggestion(
-        label=f"Order {order.text}",
+        label=f"Order {order.text}" + (f", {order.condition}" if order.condition else ""),
         uuid=str(uuid.uuid4()),
         actions=[
             Action(
@@ -127,6 +127,17 @@ def value_rows(rec: Recommendation, s: Situation) -> list[tuple[str, str, str, s
                     number(mentzer.value),
                     mentzer.cutoff,
                     mcv.date if mcv else "",
+                    "",
+                )
+            )
+        elif key == "rpi" and (rpi := s.derived.rpi) is not None:
+            hct = s.labs.get("hematocrit")
+            rows.append(
+                (
+                    "Reticulocyte production index (retic % × Hct ÷ 45 ÷ maturation days)",
+                    number(rpi),
+                    "≥2: loss or hemolysis; <2: hypoproliferative",
+                    hct.date if hct else "",
                     "",
                 )
             )

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from service.findings import blood_count, hemoglobins, iron
+from service.findings import blood_count, causes, hemoglobins, iron, marrow, treatment
 from service.findings.model import Findings
 from service.labs.derived import Derived
 from service.labs.panel import Labs
 from service.patient.model import PatientContext
+from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 
 
-def assess(labs: Labs, derived: Derived, patient: PatientContext) -> Findings:
+def assess(
+    labs: Labs, derived: Derived, patient: PatientContext, settings: WorkupSettings = DEFAULT_SETTINGS
+) -> Findings:
     notes: list[str] = []
     anemia, severe = blood_count.anemia(labs, patient, notes)
     inflammation = iron.inflammation(labs)
@@ -17,6 +20,7 @@ def assess(labs: Labs, derived: Derived, patient: PatientContext) -> Findings:
         labs, patient, inflammation is not None, anemia is not None, notes
     )
     raised, not_raised = hemoglobins.hba2(labs)
+    leukopenia, thrombocytopenia = marrow.leukopenia(labs), marrow.thrombocytopenia(labs)
     return Findings(
         anemia=anemia,
         severe_anemia=severe,
@@ -34,5 +38,15 @@ def assess(labs: Labs, derived: Derived, patient: PatientContext) -> Findings:
         hba2_raised=raised,
         hba2_not_raised=not_raised,
         hbf_normal=hemoglobins.hbf_normal(labs, notes),
+        tsat_very_low=iron.tsat_very_low(labs, derived),
+        iron_loading=iron.iron_loading(labs, derived, patient),
+        no_rise_on_iron=treatment.no_rise_on_iron(labs, patient, settings, notes),
+        leukopenia=leukopenia,
+        thrombocytopenia=thrombocytopenia,
+        cytopenia=marrow.cytopenia(anemia, leukopenia, thrombocytopenia),
+        critical_cytopenia=marrow.critical_cytopenia(labs),
+        reticulocyte_response=marrow.reticulocyte_response(derived, anemia),
+        hypoxemia=causes.hypoxemia(labs),
+        lead_elevated=causes.lead_elevated(labs),
         notes=tuple(notes),
     )

@@ -2,13 +2,46 @@
 
 from __future__ import annotations
 
-from service.citations import AAFP_2007_IDA, AGA_2020_IDA, WHO_2020_FERRITIN
+from dataclasses import dataclass
+
+from service.citations import AAFP_2007_IDA, AASLD_2011_HEMOCHROMATOSIS, AGA_2020_IDA, WHO_2020_FERRITIN
 from service.findings import thresholds as t
 from service.findings.model import Finding, IronStatus
 from service.formatting import number
 from service.labs.derived import TSAT_DISAGREEMENT_POINTS, Derived
 from service.labs.panel import Labs
+from service.labs.results import LabResult
 from service.patient.model import PatientContext
+
+
+@dataclass(frozen=True)
+class Saturation:
+    """The transferrin saturation the workup reasons with: the lab's own, else iron ÷ TIBC of one sample."""
+
+    reported: LabResult | None
+    calculated: float | None
+    shown: str
+    evidence: tuple[str, ...]
+
+    def is_below(self, limit: float) -> bool | None:
+        if self.reported is not None:
+            return self.reported.is_below(limit)
+        return self.calculated is not None and self.calculated < limit
+
+    def is_above(self, limit: float) -> bool | None:
+        if self.reported is not None:
+            return self.reported.is_above(limit)
+        return self.calculated is not None and self.calculated > limit
+
+
+def saturation(labs: Labs, derived: Derived) -> Saturation | None:
+    reported = labs.get("tsat")
+    if reported is not None:
+        return Saturation(reported, None, reported.display(), ("tsat",))
+    if derived.tsat_calculated is not None:
+        shown = f"{number(derived.tsat_calculated)} % (iron ÷ TIBC)"
+        return Saturation(None, derived.tsat_calculated, shown, ("iron", "tibc"))
+    return None
 
 
 def inflammation(labs: Labs) -> Finding | None:
@@ -77,24 +110,46 @@ def iron_status(
 
 def tsat_low(labs: Labs, derived: Derived) -> Finding | None:
     """TSAT < 20 % supports iron deficiency; the lab's TSAT first, else iron ÷ TIBC."""
-    reported = labs.get("tsat")
-    evidence: tuple[str, ...]
-    if reported is not None:
-        low, shown, evidence = reported.is_below(t.TSAT_LOW), reported.display(), ("tsat",)
-    elif derived.tsat_calculated is not None:
-        low = derived.tsat_calculated < t.TSAT_LOW
-        shown, evidence = f"{number(derived.tsat_calculated)} % (iron ÷ TIBC)", ("iron", "tibc")
-    else:
-        return None
-    if not low:
+    tsat = saturation(labs, derived)
+    if tsat is None or not tsat.is_below(t.TSAT_LOW):
         return None
     return Finding(
         "tsat-low",
-        f"Transferrin saturation {shown} is below {number(t.TSAT_LOW)} %, which supports iron deficiency "
-        "(design default from AAFP 2007).",
-        evidence,
+        f"Transferrin saturation {tsat.shown} is below {number(t.TSAT_LOW)} %, which supports iron "
+        "deficiency (design default from AAFP 2007).",
+        tsat.evidence,
         AAFP_2007_IDA,
         design_default=True,
+    )
+
+
+def tsat_very_low(labs: Labs, derived: Derived) -> Finding | None:
+    """TSAT < 10 %: with a ferritin that is not low and no inflammation, the IRIDA pattern."""
+    tsat = saturation(labs, derived)
+    if tsat is None or not tsat.is_below(t.TSAT_VERY_LOW):
+        return None
+    return Finding(
+        "tsat-very-low",
+        f"Transferrin saturation {tsat.shown} is below {number(t.TSAT_VERY_LOW)} %.",
+        tsat.evidence,
+    )
+
+
+def iron_loading(labs: Labs, derived: Derived, patient: PatientContext) -> Finding | None:
+    """A high ferritin with TSAT > 45 %: iron is loading, not lacking (AASLD 2011)."""
+    ferritin, tsat = labs.get("ferritin"), saturation(labs, derived)
+    if ferritin is None or tsat is None:
+        return None
+    high = t.ferritin_high_threshold(patient.sex, ferritin.high)
+    if not ferritin.is_above(high.value) or not tsat.is_above(t.TSAT_IRON_LOADING):
+        return None
+    return Finding(
+        "iron-loading",
+        f"Iron loading: ferritin {ferritin.display()} is above {number(high.value)} µg/L ({high.basis}) and "
+        f"transferrin saturation {tsat.shown} is above {number(t.TSAT_IRON_LOADING)} % (AASLD 2011).",
+        ("ferritin", *tsat.evidence),
+        AASLD_2011_HEMOCHROMATOSIS,
+        design_default=ferritin.high is None,
     )
 
 

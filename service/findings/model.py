@@ -47,6 +47,16 @@ class Findings:
     hba2_raised: Finding | None = None
     hba2_not_raised: Finding | None = None
     hbf_normal: Finding | None = None
+    tsat_very_low: Finding | None = None
+    iron_loading: Finding | None = None
+    no_rise_on_iron: Finding | None = None
+    leukopenia: Finding | None = None
+    thrombocytopenia: Finding | None = None
+    cytopenia: Finding | None = None  # id "pancytopenia" or "bicytopenia"
+    critical_cytopenia: Finding | None = None
+    reticulocyte_response: Finding | None = None
+    hypoxemia: Finding | None = None
+    lead_elevated: Finding | None = None
     notes: tuple[str, ...] = ()  # what could not be assessed, and why
 
     def present(self) -> tuple[Finding, ...]:

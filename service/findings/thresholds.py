@@ -46,6 +46,20 @@ HCT_ERYTHROCYTOSIS_WOMEN = 48.0
 RBC_HIGH_MEN = 5.9  # 10*12/L, design default when the lab gives no range
 RBC_HIGH_WOMEN = 5.2
 MCHC_ARTIFACT = 37.0  # g/dL: above this, suspect a measurement artifact and repeat
+# BSH: a hematocrit persistently above these on two samples ~3 months apart warrants investigation.
+HCT_PERSISTENT_MEN = 52.0  # %
+HCT_PERSISTENT_WOMEN = 48.0
+SPO2_HYPOXEMIA = 92.0  # %, below this hypoxemia points to a secondary erythrocytosis (MSD)
+
+# --- cytopenias (design default, clinical-reference section 4) -------------------------------
+WBC_LOW = 4.0  # 10*9/L
+ANC_LOW = 1.5  # 10*9/L: a low neutrophil count counts as the white-cell lineage too
+PLATELETS_LOW = 150.0  # 10*9/L
+ANC_CRITICAL = 0.5  # below this, or platelets below PLATELETS_CRITICAL, the card is critical
+PLATELETS_CRITICAL = 20.0
+
+# --- marrow response -------------------------------------------------------------------------
+RPI_RESPONSE = 2.0  # RPI >= 2 with anemia: loss or hemolysis; < 2 hypoproliferative
 
 # --- inflammation and iron -----------------------------------------------------------------
 CRP_INFLAMMATION = 5.0  # mg/L, WHO 2020 ferritin guideline (CRP > 5 mg/L)
@@ -58,6 +72,16 @@ FERRITIN_INFLAMED_MAX_ID = 100.0  # with inflammation, ferritin up to 100 still 
 FERRITIN_ID_UNLIKELY = 100.0  # without inflammation, ferritin >= 100 makes ID unlikely
 FERRITIN_AGE_BAND = 5  # years: WHO 2020 gives separate cutoffs under 5
 TSAT_LOW = 20.0  # %, supports ID (design default from AAFP 2007 / UMich < 15-20 %)
+TSAT_VERY_LOW = 10.0  # %, with ferritin not low and no inflammation: IRIDA pattern (Donker 2014)
+TSAT_IRON_LOADING = 45.0  # %, with a high ferritin: iron loading (AASLD 2011)
+# Ferritin upper limits when the lab gives none (design default; the limits hemochromatosis
+# work-ups commonly use). Unknown sex takes the lower one, which warns more.
+FERRITIN_HIGH_MEN = 300.0  # ug/L
+FERRITIN_HIGH_WOMEN = 200.0
+
+# --- response to oral iron (BSG 2021) ---------------------------------------------------------
+HB_RISE_ON_IRON = 10  # g/L expected within 2-4 weeks of oral iron
+IRON_RESPONSE_DAYS = 14  # the earliest a hemoglobin can show that rise
 
 # --- lead ----------------------------------------------------------------------------------
 LEAD_REFERENCE_VALUE = 3.5  # ug/dL, CDC blood lead reference value (MMWR 2021;70:1509)
@@ -120,8 +144,16 @@ def rbc_high_threshold(sex: Sex, lab_high: float | None) -> Threshold:
     if lab_high is not None:
         return Threshold(lab_high, "the lab's reference range")
     if sex is Sex.MALE:
-        return Threshold(RBC_HIGH_MEN, "men (design default)")
-    return Threshold(RBC_HIGH_WOMEN, "women (design default; also used when sex is unknown)")
+        return Threshold(RBC_HIGH_MEN, "design default for men")
+    return Threshold(RBC_HIGH_WOMEN, "design default for women, also used when sex is unknown")
+
+
+def ferritin_high_threshold(sex: Sex, lab_high: float | None) -> Threshold:
+    if lab_high is not None:
+        return Threshold(lab_high, "the lab's reference range")
+    if sex is Sex.MALE:
+        return Threshold(FERRITIN_HIGH_MEN, "design default for men")
+    return Threshold(FERRITIN_HIGH_WOMEN, "design default for women, also used when sex is unknown")
 
 
 def ferritin_cutoff(age: Age | None, inflamed: bool) -> Threshold:

@@ -4,14 +4,15 @@ The blood count anchors the windows: iron studies explain a blood count only whe
 no older than ``iron_before_cbc_days`` before it (design default, clinical-reference
 section 2). The newest result of an analyte that falls outside its window is listed as
 unused, so a card can say "ferritin of 2026-03-02 is older than 90 days" instead of
-silently acting as if there were none.
+silently acting as if there were none. Every usable result is also kept in ``history``, as a
+response to treatment is read from a hemoglobin before it and one after.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,9 +28,13 @@ class Labs:
     results: Mapping[str, LabResult]  # by analyte key
     unused: tuple[Unused, ...]
     cbc_date: datetime | None
+    history: Mapping[str, tuple[LabResult, ...]] = field(default_factory=dict)  # oldest first, any age
 
     def get(self, key: str) -> LabResult | None:
         return self.results.get(key)
+
+    def series(self, key: str) -> tuple[LabResult, ...]:
+        return self.history.get(key, ())
 
 
 def collect(
@@ -62,7 +67,8 @@ def collect(
                 unused.append(
                     Unused(result.analyte.name, result.source, reason, result.when, result.reported)
                 )
-    return Labs(results=chosen, unused=tuple(unused), cbc_date=_cbc_date(chosen))
+    history = {key: tuple(sorted(results, key=lambda r: r.when)) for key, results in usable.items()}
+    return Labs(results=chosen, unused=tuple(unused), cbc_date=_cbc_date(chosen), history=history)
 
 
 def _cbc_date(chosen: Mapping[str, LabResult]) -> datetime | None:

@@ -29,6 +29,7 @@ def build_context(
     service_requests: list[dict[str, Any]],
     on: datetime,
     settings: WorkupSettings,
+    medication_statements: list[dict[str, Any]] | None = None,
 ) -> PatientContext:
     """``on`` is the blood count's date (else the request's): age and pregnancy are taken then."""
     notes: list[str] = []
@@ -45,8 +46,9 @@ def build_context(
 
     condition_records = patient_records(conditions, "Condition", patient_id)
     medication_records = patient_records(medication_requests, "MedicationRequest", patient_id)
+    statement_records = patient_records(medication_statements or [], "MedicationStatement", patient_id)
     order_records = patient_records(service_requests, "ServiceRequest", patient_id)
-    for records in (condition_records, medication_records, order_records):
+    for records in (condition_records, medication_records, statement_records, order_records):
         notes.extend(records.notes)
     pregnancy_obs, menopause_obs = status_observations(observations, patient_id)
 
@@ -70,7 +72,7 @@ def build_context(
         postmenopausal=postmenopausal,
         menopause_basis=basis,
         diagnoses=known_diagnoses(condition_records.valid),
-        iron_prescriptions=iron_prescriptions(medication_records.valid),
+        iron_prescriptions=iron_prescriptions(medication_records.valid, statement_records.valid),
         active_orders=active_orders(order_records.valid),
         notes=tuple(notes),
     )

@@ -21,6 +21,6 @@ def describe(p: PatientContext) -> str:
             parts.append("premenopausal")
     diagnoses = ", ".join(sorted(d.label for d in p.diagnoses))
     parts.append(f"known: {diagnoses}" if diagnoses else "no related diagnosis on record")
-    if p.iron_prescriptions:
-        parts.append(f"on {', '.join(p.iron_prescriptions)}")
+    if p.iron_names:
+        parts.append(f"on {', '.join(p.iron_names)}")
     return "; ".join(parts)

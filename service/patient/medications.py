@@ -1,28 +1,123 @@
-"""Iron prescriptions from active MedicationRequests.
+"""Iron products: in the patient's MedicationRequests and MedicationStatements, and in draft orders.
 
-No verified medication code list exists in the clinical reference, so iron products are
-recognised by the words every iron product name carries (ferrous, ferric, iron). This is
-the one place the workup reads display text, and it only decides wording ("already on
-iron"), never an order.
+Synthea and many EHRs code oral iron as RxNorm 310325 (ferrous sulfate 325 MG Oral Tablet),
+the one iron code the clinical reference verifies. Any other iron product is recognised by
+the ingredient its coding display or text names (ferrous, ferric, iron): inventing a list of
+RxNorm codes would misname products silently, while every iron product's name carries one
+of these words. What is read here decides whether iron is on board (the wording of a card,
+the response to oral iron, the prescribing check); no code read here is ever sent out.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from service.dates import as_instant
+from service.patient.model import IronPrescription, Route
+
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+FERROUS_SULFATE_325 = "310325"
+FERROUS_SULFATE_325_NAME = "ferrous sulfate 325 MG Oral Tablet"
 IRON_WORDS = re.compile(r"\b(iron|ferrous|ferric)\b", re.IGNORECASE)
-ACTIVE = frozenset({"active", "on-hold"})
+# Parenteral iron names its form ("Injection", "for infusion") or its route; without either,
+# the product is taken as oral, as nearly all iron prescriptions are.
+PARENTERAL_WORDS = re.compile(r"\b(inject\w*|intravenous\w*|infusion|IV)\b", re.IGNORECASE)
+ACTIVE_REQUEST = frozenset({"active", "on-hold"})
+ACTIVE_STATEMENT = frozenset({"active"})
 
 
-def iron_prescriptions(requests: list[Any]) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class Medication:
+    """What a medication element says, read from raw JSON: its codings and texts."""
+
+    codings: tuple[tuple[str, str, str], ...]  # (system, code, display)
+    texts: tuple[str, ...]
+
+
+def iron_product(medication: Medication, route_texts: Iterable[str] = ()) -> tuple[str, Route] | None:
+    """(name, route) when the medication is an iron product, else None."""
+    names = [display for _, _, display in medication.codings if display] + list(medication.texts)
+    name = next((n for n in names if IRON_WORDS.search(n)), None)
+    if name is None and any(s == RXNORM and c == FERROUS_SULFATE_325 for s, c, _ in medication.codings):
+        name = FERROUS_SULFATE_325_NAME
+    if name is None:
+        return None
+    parenteral = any(PARENTERAL_WORDS.search(text) for text in [*names, *route_texts])
+    return name, Route.INTRAVENOUS if parenteral else Route.ORAL
+
+
+def medication_of(resource: Mapping[str, Any]) -> Medication:
+    """The medication of a MedicationRequest or MedicationStatement (raw JSON), contained ones resolved."""
+    concept = resource.get("medicationCodeableConcept")
+    texts: list[str] = []
+    reference = resource.get("medicationReference")
+    if isinstance(reference, dict):
+        if isinstance(reference.get("display"), str):
+            texts.append(reference["display"])
+        target = reference.get("reference")
+        if isinstance(target, str) and target.startswith("#"):
+            contained = _contained(resource, target[1:])
+            concept = contained.get("code") if contained else concept
+    codings: list[tuple[str, str, str]] = []
+    if isinstance(concept, dict):
+        if isinstance(concept.get("text"), str):
+            texts.append(concept["text"])
+        for coding in concept.get("coding") or []:
+            if isinstance(coding, dict):
+                system, code, display = (str(coding.get(k) or "") for k in ("system", "code", "display"))
+                codings.append((system, code, display))
+    return Medication(codings=tuple(codings), texts=tuple(t for t in texts if t))
+
+
+def route_texts(resource: Mapping[str, Any]) -> tuple[str, ...]:
+    """The route of each dosage instruction (a MedicationRequest's list, a MedicationStatement's)."""
+    dosages = resource.get("dosageInstruction") or resource.get("dosage") or []
     found: list[str] = []
-    for request in requests:
-        if request.status not in ACTIVE or request.medicationCodeableConcept is None:
+    for dosage in dosages if isinstance(dosages, list) else []:
+        route = dosage.get("route") if isinstance(dosage, dict) else None
+        if not isinstance(route, dict):
             continue
-        concept = request.medicationCodeableConcept
-        names = [concept.text] + [c.display for c in concept.coding or []]
-        name = next((str(n) for n in names if n and IRON_WORDS.search(str(n))), None)
-        if name is not None and name not in found:
-            found.append(name)
+        found += [route["text"]] if isinstance(route.get("text"), str) else []
+        found += [c["display"] for c in route.get("coding") or [] if isinstance(c, dict) and c.get("display")]
     return tuple(found)
+
+
+def iron_prescriptions(
+    requests: Iterable[Any], statements: Iterable[Any] = ()
+) -> tuple[IronPrescription, ...]:
+    """Active iron from validated MedicationRequests and MedicationStatements, with when it started."""
+    found: list[IronPrescription] = []
+    for request in requests:
+        if request.status in ACTIVE_REQUEST:
+            found += _prescription(request, "MedicationRequest", as_instant(request.authoredOn))
+    for statement in statements:
+        if statement.status in ACTIVE_STATEMENT:
+            found += _prescription(statement, "MedicationStatement", _statement_start(statement))
+    return tuple(found)
+
+
+def _prescription(resource: Any, kind: str, started: datetime | None) -> list[IronPrescription]:
+    raw = resource.model_dump(mode="json", exclude_none=True)
+    product = iron_product(medication_of(raw), route_texts(raw))
+    if product is None:
+        return []
+    name, route = product
+    source = f"{kind}/{resource.id}" if resource.id else f"a {kind}"
+    return [IronPrescription(name=name, route=route, started=started, source=source)]
+
+
+def _statement_start(statement: Any) -> datetime | None:
+    """effective[x], never dateAsserted: the day a statement was written says nothing of when iron began."""
+    period = statement.effectivePeriod
+    return as_instant(statement.effectiveDateTime) or as_instant(period.start if period else None)
+
+
+def _contained(resource: Mapping[str, Any], local_id: str) -> Mapping[str, Any] | None:
+    for contained in resource.get("contained") or []:
+        if isinstance(contained, dict) and contained.get("id") == local_id:
+            return contained
+    return None

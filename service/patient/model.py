@@ -47,6 +47,21 @@ class Age:
         return f"{self.years} y" if self.years >= 2 else f"{self.months} months"
 
 
+class Route(enum.Enum):
+    ORAL = "oral"
+    INTRAVENOUS = "intravenous"
+
+
+@dataclass(frozen=True)
+class IronPrescription:
+    """Iron the patient is prescribed or takes, and since when (a response is read against it)."""
+
+    name: str  # as the record names it ("ferrous sulfate 325 MG Oral Tablet")
+    route: Route
+    started: datetime | None  # MedicationRequest.authoredOn, MedicationStatement.effective[x]
+    source: str  # "MedicationRequest/<id>"
+
+
 @dataclass(frozen=True)
 class ActiveOrder:
     """An active ServiceRequest: its codings and text, to avoid suggesting the same order twice."""
@@ -67,13 +82,18 @@ class PatientContext:
     postmenopausal: bool
     menopause_basis: str  # "recorded", "age default" or "" (not a woman, or premenopausal)
     diagnoses: frozenset[Diagnosis]
-    iron_prescriptions: tuple[str, ...]
+    iron_prescriptions: tuple[IronPrescription, ...]
     active_orders: tuple[ActiveOrder, ...]
     notes: tuple[str, ...]  # what could not be read, said in the card
 
     @property
     def is_child(self) -> bool:
         return self.age is not None and self.age.years < 15
+
+    @property
+    def iron_names(self) -> tuple[str, ...]:
+        """Each iron product once, as a card names it."""
+        return tuple(dict.fromkeys(p.name for p in self.iron_prescriptions))
 
     def has(self, diagnosis: Diagnosis) -> bool:
         return diagnosis in self.diagnoses

@@ -16,7 +16,12 @@ from pydantic import ValidationError
 from service.references import patient_id_of
 
 # The reference that ties each resource type to its patient.
-_PATIENT_FIELD = {"Condition": "subject", "MedicationRequest": "subject", "ServiceRequest": "subject"}
+_PATIENT_FIELD = {
+    "Condition": "subject",
+    "MedicationRequest": "subject",
+    "MedicationStatement": "subject",
+    "ServiceRequest": "subject",
+}
 
 
 @dataclass

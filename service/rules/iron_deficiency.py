@@ -28,7 +28,7 @@ from service.citations import (
 from service.findings import thresholds as t
 from service.findings.model import Finding
 from service.formatting import number
-from service.patient.model import Sex
+from service.patient.model import Diagnosis, Sex
 from service.rules.model import Recommendation, RuleId, Situation
 
 SOURCE_SEARCH = RuleId(
@@ -70,15 +70,20 @@ def _ferritin(s: Situation) -> str:
     return s.show("ferritin") or "low ferritin"
 
 
-def _label(iron: Finding) -> str:
-    return "Iron deficiency likely" if iron.id == "iron-deficiency-likely" else "Iron deficiency"
+def _headline(s: Situation, iron: Finding, who: str) -> str:
+    """'Ferritin 9 µg/L is consistent with iron deficiency in a man': the value, then what it suggests."""
+    ferritin = _ferritin(s)
+    verb = "suggests" if iron.id == "iron-deficiency-likely" else "is consistent with"
+    return f"{ferritin[0].upper()}{ferritin[1:]} {verb} iron deficiency in {who}"
 
 
 def iron_advice(s: Situation) -> str:
+    if s.patient.has(Diagnosis.POLYCYTHEMIA_VERA):
+        return "Polycythemia vera is on record: iron can raise the hematocrit; agree iron with hematology."
     if _masked_polycythemia(s) is not None:
         return "Hold plain iron replacement until polycythemia vera is excluded (see the polycythemia card)."
-    if s.patient.iron_prescriptions:
-        return f"Iron is already prescribed ({', '.join(s.patient.iron_prescriptions)})."
+    if s.patient.iron_names:
+        return f"Iron is already prescribed ({', '.join(s.patient.iron_names)})."
     return "Consider iron replacement."
 
 
@@ -97,7 +102,7 @@ def source_search(s: Situation) -> Recommendation | None:
     orders, already = s.plan(GI_REFERRAL, TTG_IGA, TOTAL_IGA)
     steps = []
     if GI_REFERRAL in orders:
-        steps.append("GI referral for bidirectional endoscopy")
+        steps.append("GI referral for endoscopy")
     if TTG_IGA in orders or TOTAL_IGA in orders:
         steps.append("celiac serology")
     action = f"consider {' and '.join(steps)}" if steps else "find the source"
@@ -114,7 +119,7 @@ def source_search(s: Situation) -> Recommendation | None:
     return Recommendation(
         rule=SOURCE_SEARCH,
         indicator="warning",
-        summary=f"{_label(iron)} ({_ferritin(s)}) in {who}: {action}",
+        summary=f"{_headline(s, iron, who)}: {action}",
         reasoning=(
             *_anemia(s),
             iron.statement,
@@ -140,15 +145,16 @@ def premenopausal(s: Situation) -> Recommendation | None:
     orders, already = s.plan(TTG_IGA, TOTAL_IGA)
     action = "assess losses; consider celiac serology" if orders else "assess menstrual and other losses"
     losses = "other losses" if p.pregnant else "menstrual and other losses"
+    celiac = " and consider celiac serology (BSG 2021)" if orders else ""
     return Recommendation(
         rule=PREMENOPAUSAL,
         indicator="info",
-        summary=f"{_label(iron)} ({_ferritin(s)}) in {who}: {action}",
+        summary=f"{_headline(s, iron, who)}: {action}",
         reasoning=(
             *_anemia(s),
             iron.statement,
-            f"Assess {losses} and consider celiac serology (BSG 2021); gastrointestinal evaluation is "
-            "suggested with GI symptoms or when no cause is found (AGA 2020, conditional).",
+            f"Assess {losses}{celiac}; gastrointestinal evaluation is suggested with GI symptoms or when "
+            "no cause is found (AGA 2020, conditional).",
             iron_advice(s),
         ),
         evidence=EVIDENCE,
@@ -170,7 +176,7 @@ def child(s: Situation) -> Recommendation | None:
         iron.statement,
         "Take a dietary history (excess cow's milk is a common cause) and consider iron (AAP 2010).",
     ]
-    if lead_age:
+    if BLOOD_LEAD in orders:
         reasoning.append(
             "At 1–5 years a venous blood lead is advised: lead exposure and iron deficiency go together "
             f"(CDC blood lead reference value {number(t.LEAD_REFERENCE_VALUE)} µg/dL)."
@@ -179,7 +185,7 @@ def child(s: Situation) -> Recommendation | None:
     return Recommendation(
         rule=CHILD,
         indicator="info",
-        summary=f"{_label(iron)} ({_ferritin(s)}) in a child: {action}",
+        summary=f"{_headline(s, iron, 'a child')}: {action}",
         reasoning=tuple(reasoning),
         evidence=EVIDENCE,
         citations=_citations(iron, AAP_2010_IRON, *((CDC_2021_LEAD,) if lead_age else ())),
@@ -191,15 +197,14 @@ def child(s: Situation) -> Recommendation | None:
 def masked_polycythemia(s: Situation) -> Recommendation | None:
     iron = _deficient(s)
     high = _masked_polycythemia(s)
-    if iron is None or high is None or s.patient.is_child:
+    if iron is None or high is None or s.patient.is_child or s.patient.has(Diagnosis.POLYCYTHEMIA_VERA):
         return None
     orders, already = s.plan(JAK2_V617F, ERYTHROPOIETIN, HEMATOLOGY_REFERRAL)
     what = "erythrocytosis" if high.id == "erythrocytosis" else "a high RBC count"
     return Recommendation(
         rule=MASKED_POLYCYTHEMIA,
         indicator="warning",
-        summary=f"Iron deficiency with {what}: polycythemia vera may be masked; "
-        "consider JAK2, EPO, hematology",
+        summary=f"Low ferritin with {what}: polycythemia vera may be masked; consider JAK2, EPO, hematology",
         reasoning=(
             iron.statement,
             high.statement,

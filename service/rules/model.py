@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from cds_hooks.models import Indicator
@@ -11,13 +11,32 @@ from service.cards.orders import Order
 from service.citations import Citation
 from service.dates import day
 from service.findings.model import Findings
+from service.findings.thresholds import CRP_INFLAMMATION
 from service.labs.derived import Derived
 from service.labs.panel import Labs
 from service.patient.model import PatientContext
 from service.workup_settings import WorkupSettings
 
 # How a summary names an analyte mid-sentence.
-SHORT_NAMES = {"hemoglobin": "Hb", "ferritin": "ferritin", "tsat": "TSAT"}
+SHORT_NAMES = {
+    "hemoglobin": "Hb",
+    "hematocrit": "Hct",
+    "ferritin": "ferritin",
+    "tsat": "TSAT",
+    "platelets": "platelets",
+    "neutrophils": "neutrophils",
+    "lead": "blood lead",
+}
+
+
+def and_list(items: Sequence[str]) -> str:
+    """ "a", "a and b", "a, b and c": how a summary lists the tests it suggests."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
+def named(orders: Sequence[Order], names: Mapping[Order, str]) -> list[str]:
+    """The short names of the orders a card still suggests, in the card's order."""
+    return [names[order] for order in orders if order in names]
 
 
 @dataclass(frozen=True)
@@ -34,9 +53,15 @@ class Situation:
     findings: Findings
     settings: WorkupSettings
     resulted_codes: Mapping[str, datetime] = field(default_factory=dict)  # LOINC code -> latest date
+    claimed: Mapping[str, str] = field(default_factory=dict)  # order key -> the card above suggesting it
+
+    def claiming(self, rec: Recommendation) -> Situation:
+        """The situation for the cards below ``rec``: its orders are suggested already."""
+        claims = {order.key: rec.rule.display for order in rec.orders}
+        return replace(self, claimed={**claims, **self.claimed})
 
     def order_state(self, order: Order) -> str | None:
-        """Why an order need not be suggested (ordered, or resulted in its window), or None."""
+        """Why an order need not be suggested (ordered, resulted in its window, on a card above), or None."""
         if self.patient.has_ordered(order.system, order.code, order.text):
             return "already ordered (an active ServiceRequest)"
         for group in order.done_by:
@@ -46,6 +71,8 @@ class Situation:
         for code in order.done_codes:
             if code in self.resulted_codes:
                 return f"already resulted on {day(self.resulted_codes[code])}"
+        if order.key in self.claimed:
+            return f"suggested on the card above ({self.claimed[order.key]})"
         return None
 
     def plan(self, *orders: Order) -> tuple[tuple[Order, ...], tuple[str, ...]]:
@@ -67,6 +94,12 @@ class Situation:
         """An analyte's value for a summary ("MCV 72 fL"), or "" when there is none."""
         result = self.labs.get(key)
         return f"{SHORT_NAMES.get(key, result.analyte.name)} {result.display()}" if result else ""
+
+    @property
+    def inflammation_excluded(self) -> bool:
+        """A CRP in window and not raised: without one, inflammation is unknown, not absent."""
+        crp = self.labs.get("crp")
+        return crp is not None and crp.is_above(CRP_INFLAMMATION) is False
 
     @property
     def reproductive_age(self) -> bool:

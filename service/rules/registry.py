@@ -2,13 +2,32 @@
 
 from __future__ import annotations
 
-from service.rules import inflammation, iron_deficiency, iron_studies, severity, thalassemia
+from service.rules import (
+    cytopenias,
+    data_quality,
+    erythrocytosis,
+    hemolysis,
+    inflammation,
+    iron_deficiency,
+    iron_studies,
+    lead,
+    refractory,
+    severity,
+    sideroblastic,
+    thalassemia,
+)
 from service.rules.model import Rule
 
 RULES: tuple[Rule, ...] = (
     severity.severe_anemia,
+    cytopenias.cytopenias,
     iron_deficiency.masked_polycythemia,
+    erythrocytosis.erythrocytosis,
     iron_deficiency.source_search,
+    refractory.irida_pattern,
+    refractory.no_rise_on_iron,
+    sideroblastic.sideroblastic_pattern,
+    lead.elevated_lead,
     iron_deficiency.premenopausal,
     iron_deficiency.child,
     iron_studies.no_ferritin,
@@ -18,4 +37,6 @@ RULES: tuple[Rule, ...] = (
     thalassemia.hba2_while_iron_deficient,
     thalassemia.thalassemia_screen,
     thalassemia.alpha_thalassemia_suspected,
+    hemolysis.loss_or_hemolysis,
+    data_quality.check_results,
 )

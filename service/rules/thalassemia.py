@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from service.cards.orders import ALPHA_GLOBIN_GENES, GENETIC_COUNSELLING, HB_HPLC
-from service.citations import AAFP_2010_MICROCYTOSIS, VEHAPOGLU_2014_INDICES, Citation
+from service.citations import (
+    AAFP_2010_MICROCYTOSIS,
+    BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA,
+    VEHAPOGLU_2014_INDICES,
+    Citation,
+)
 from service.findings.model import Finding, IronStatus
 from service.patient.model import Diagnosis
 from service.rules.model import Recommendation, RuleId, Situation
@@ -29,27 +34,59 @@ def _cited(*found: Finding | None, more: tuple[Citation, ...] = ()) -> tuple[Cit
     return tuple(dict.fromkeys([*(f.citation for f in found if f is not None and f.citation), *more]))
 
 
-def thalassemia_screen(s: Situation) -> Recommendation | None:
+def _pattern(s: Situation) -> Finding | None:
+    """Small cells, ferritin normal and a thalassemia pattern, in a patient with no thalassemia on record."""
     f = s.findings
     if f.microcytosis is None or f.iron_status is not IronStatus.REPLETE or s.patient.known_thalassemia:
         return None
-    pattern = f.thalassemia_indices or f.high_rbc
+    return f.thalassemia_indices or f.high_rbc
+
+
+def screen_pending(s: Situation) -> bool:
+    """The thalassemia pattern awaits its Hb analysis: other workups of the same cells wait for it."""
+    return _pattern(s) is not None and s.labs.get("hba2") is None
+
+
+def thalassemia_screen(s: Situation) -> Recommendation | None:
+    f = s.findings
+    pattern = _pattern(s)
     if pattern is None or not s.needs(HB_HPLC):
         return None
     mentzer = s.derived.index("Mentzer")
     shown = f"Mentzer index {mentzer.value:.1f}" if f.thalassemia_indices and mentzer else "a high RBC count"
+    picture, first = ("Microcytic erythrocytosis", " first") if f.erythrocytosis else ("Microcytosis", "")
     return Recommendation(
         rule=SCREEN,
         indicator="info",
-        summary=f"Microcytosis with normal ferritin and {shown}: consider Hb electrophoresis/HPLC",
+        summary=f"{picture} with normal ferritin and {shown}: consider Hb electrophoresis/HPLC{first}",
         reasoning=(
             *_statements(f.microcytosis, f.iron, pattern),
             "Hemoglobin electrophoresis/HPLC measures HbA2 and HbF: HbA2 above 3.5 % identifies "
             "beta-thalassemia trait (AAFP 2010).",
+            *_erythrocytosis_waits(s),
         ),
-        evidence=(*EVIDENCE, "mentzer"),
-        citations=_cited(f.microcytosis, pattern, more=(VEHAPOGLU_2014_INDICES,)),
+        evidence=(*EVIDENCE, "mentzer", *(("hematocrit",) if f.erythrocytosis else ())),
+        citations=_cited(
+            f.microcytosis,
+            pattern,
+            more=(
+                VEHAPOGLU_2014_INDICES,
+                *((BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA,) if f.erythrocytosis else ()),
+            ),
+        ),
         orders=(HB_HPLC,),
+    )
+
+
+def _erythrocytosis_waits(s: Situation) -> tuple[str, ...]:
+    found = s.findings.erythrocytosis
+    if found is None:
+        return ()
+    return (
+        found.statement,
+        "With small cells and a normal ferritin, the thalassemia path comes first (Bessman 1977: most "
+        "patients with microcytic polycythemia had thalassemia trait); if HbA2 and HbF are normal, "
+        "investigate the erythrocytosis (JAK2 V617F, EPO).",
     )
 
 

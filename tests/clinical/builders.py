@@ -40,6 +40,10 @@ LAB = {
     "hba2": ("4551-8", "%"),
     "hbf": ("4576-5", "%"),
     "lead": ("77307-7", "ug/dL"),
+    "neutrophils": ("751-8", "10*9/L"),
+    "spo2": ("59408-5", "%"),
+    "cohb": ("20563-3", "%"),
+    "epo": ("15061-5", "m[IU]/mL"),
 }
 
 
@@ -155,15 +159,62 @@ def condition(
     return resource
 
 
-def medication_request(text: str, *, status: str = "active", subject: str = PATIENT_ID) -> dict[str, Any]:
-    return {
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+FERROUS_SULFATE = (RXNORM, "310325", "ferrous sulfate 325 MG Oral Tablet")
+
+
+def medication(text: str | None, coding: tuple[str, str, str | None] | None) -> dict[str, Any]:
+    """A medication CodeableConcept: a text, a coding (system, code, display), or both."""
+    concept: dict[str, Any] = {}
+    if coding is not None:
+        system, code, display = coding
+        concept["coding"] = [{"system": system, "code": code, **({"display": display} if display else {})}]
+    if text is not None:
+        concept["text"] = text
+    return concept
+
+
+def medication_request(
+    text: str | None,
+    *,
+    status: str = "active",
+    subject: str = PATIENT_ID,
+    coding: tuple[str, str, str | None] | None = None,
+    authored: str | None = None,
+    rid: str | None = None,
+    intent: str = "order",
+) -> dict[str, Any]:
+    resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",
-        "id": f"medication-{next(_ids)}",
+        "id": rid or f"medication-{next(_ids)}",
         "status": status,
-        "intent": "order",
-        "medicationCodeableConcept": {"text": text},
+        "intent": intent,
+        "medicationCodeableConcept": medication(text, coding),
         "subject": {"reference": f"Patient/{subject}"},
     }
+    if authored:
+        resource["authoredOn"] = authored
+    return resource
+
+
+def medication_statement(
+    text: str | None,
+    *,
+    effective: str | None = None,
+    status: str = "active",
+    coding: tuple[str, str, str | None] | None = None,
+    subject: str = PATIENT_ID,
+) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "MedicationStatement",
+        "id": f"statement-{next(_ids)}",
+        "status": status,
+        "medicationCodeableConcept": medication(text, coding),
+        "subject": {"reference": f"Patient/{subject}"},
+    }
+    if effective:
+        resource["effectiveDateTime"] = effective
+    return resource
 
 
 def service_request(
@@ -200,6 +251,7 @@ def request(
     observations: list[dict[str, Any]] | None = None,
     conditions: list[dict[str, Any]] | None = None,
     medications: list[dict[str, Any]] | None = None,
+    statements: list[dict[str, Any]] | None = None,
     orders: list[dict[str, Any]] | None = None,
     patient_id: str = PATIENT_ID,
     prefetch_overrides: dict[str, Any] | None = None,
@@ -211,6 +263,7 @@ def request(
         "Observation": bundle(observations or []),
         "Condition": bundle(conditions or []),
         "MedicationRequest": bundle(medications or []),
+        "MedicationStatement": bundle(statements or []),
         "ServiceRequest": bundle(orders or []),
     }
     prefetch.update(prefetch_overrides or {})
@@ -219,4 +272,52 @@ def request(
         "hookInstance": hook_instance or str(uuid.uuid4()),
         "context": {"userId": "Practitioner/example", "patientId": patient_id},
         "prefetch": prefetch,
+    }
+
+
+def draft_medication(
+    rid: str,
+    text: str | None,
+    *,
+    coding: tuple[str, str, str | None] | None = None,
+    subject: str = PATIENT_ID,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A draft MedicationRequest as order-select sends it: status draft, intent proposal."""
+    resource = medication_request(
+        text, status="draft", intent="proposal", coding=coding, rid=rid, subject=subject
+    )
+    resource.update(extra)
+    return resource
+
+
+def order_select_request(
+    *,
+    drafts: list[dict[str, Any]],
+    selections: list[str],
+    patient_resource: dict[str, Any] | None = None,
+    observations: list[dict[str, Any]] | None = None,
+    conditions: list[dict[str, Any]] | None = None,
+    patient_id: str = PATIENT_ID,
+    hook_instance: str | None = None,
+) -> dict[str, Any]:
+    """An order-select request for iron-prescribing-check, its prefetch filled."""
+    return {
+        "hook": "order-select",
+        "hookInstance": hook_instance or str(uuid.uuid4()),
+        "context": {
+            "userId": "Practitioner/example",
+            "patientId": patient_id,
+            "selections": selections,
+            "draftOrders": {
+                "resourceType": "Bundle",
+                "type": "collection",
+                "entry": [{"resource": d} for d in drafts],
+            },
+        },
+        "prefetch": {
+            "Patient": patient_resource if patient_resource is not None else patient(pid=patient_id),
+            "Observation": bundle(observations or []),
+            "Condition": bundle(conditions or []),
+        },
     }

@@ -14,6 +14,7 @@ from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 SERVICE = next(s for s in SERVICES if s.id == "microcytosis-workup")
+IRON_CHECK = next(s for s in SERVICES if s.id == "iron-prescribing-check")
 
 
 def labs_of(observations: list[dict[str, Any]], settings: WorkupSettings = DEFAULT_SETTINGS) -> Labs:
@@ -23,7 +24,9 @@ def labs_of(observations: list[dict[str, Any]], settings: WorkupSettings = DEFAU
 
 
 def call_of(body: dict[str, Any], now: datetime = NOW) -> HookCall:
+    """The call as the blueprint would prepare it, for the service of the request's hook."""
     request = CDSRequest.model_validate(body)
+    service = IRON_CHECK if request.hook == "order-select" else SERVICE
     return HookCall(
-        request=request, prefetch=read_prefetch(SERVICE.prefetch, request.prefetch), received_at=now
+        request=request, prefetch=read_prefetch(service.prefetch, request.prefetch), received_at=now
     )

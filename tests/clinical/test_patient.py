@@ -6,14 +6,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from service.patient.build import build_context
-from service.patient.model import Diagnosis, PatientContext, Sex
+from service.patient.model import Diagnosis, PatientContext, Route, Sex
 from service.workup_settings import DEFAULT_SETTINGS
 from tests.clinical.builders import (
     LOINC,
     PATIENT_ID,
+    RXNORM,
     SNOMED,
     condition,
     medication_request,
+    medication_statement,
     patient,
     service_request,
 )
@@ -27,6 +29,7 @@ def context(
     observations: list[dict[str, Any]] | None = None,
     medications: list[dict[str, Any]] | None = None,
     orders: list[dict[str, Any]] | None = None,
+    statements: list[dict[str, Any]] | None = None,
 ) -> PatientContext:
     return build_context(
         patient_id=PATIENT_ID,
@@ -37,6 +40,7 @@ def context(
         service_requests=orders or [],
         on=ON,
         settings=DEFAULT_SETTINGS,
+        medication_statements=statements or [],
     )
 
 
@@ -138,7 +142,53 @@ def test_active_iron_prescriptions() -> None:
             medication_request("Ferric carboxymaltose", status="completed"),
         ]
     )
-    assert p.iron_prescriptions == ("Ferrous sulfate 325 MG",)
+    assert p.iron_names == ("Ferrous sulfate 325 MG",)
+    [iron] = p.iron_prescriptions
+    assert (iron.route, iron.started) == (Route.ORAL, None)
+    assert iron.source.startswith("MedicationRequest/")
+
+
+def test_ferrous_sulfate_is_recognised_by_its_rxnorm_code_alone() -> None:
+    p = context(
+        medications=[medication_request(None, coding=(RXNORM, "310325", None), authored="2026-09-25")]
+    )
+    [iron] = p.iron_prescriptions
+    assert iron.name == "ferrous sulfate 325 MG Oral Tablet"
+    assert iron.started == datetime(2026, 9, 25, tzinfo=UTC)
+
+
+def test_other_rxnorm_codes_are_not_guessed_at() -> None:
+    p = context(medications=[medication_request(None, coding=(RXNORM, "123456", None))])
+    assert p.iron_prescriptions == ()
+
+
+def test_iron_the_patient_takes_by_a_medication_statement() -> None:
+    p = context(
+        statements=[
+            medication_statement("Iron 65 MG Oral Tablet", effective="2026-10-01"),
+            medication_statement("Ferrous fumarate 324 MG Oral Tablet", status="stopped"),
+            medication_statement("Iron 65 MG Oral Tablet", subject="someone-else"),
+        ]
+    )
+    [iron] = p.iron_prescriptions
+    assert (iron.name, iron.started) == ("Iron 65 MG Oral Tablet", datetime(2026, 10, 1, tzinfo=UTC))
+    assert iron.source.startswith("MedicationStatement/")
+
+
+def test_parenteral_iron_is_told_from_oral_by_its_form_or_route() -> None:
+    by_form = medication_request("ferric carboxymaltose 50 MG/ML Injectable Solution")
+    by_route = medication_request("Iron sucrose 20 MG/ML")
+    by_route["dosageInstruction"] = [{"route": {"text": "Intravenous"}}]
+    p = context(medications=[by_form, by_route])
+    assert [i.route for i in p.iron_prescriptions] == [Route.INTRAVENOUS, Route.INTRAVENOUS]
+
+
+def test_an_invalid_medication_statement_is_skipped_and_said() -> None:
+    broken = medication_statement("Iron 65 MG Oral Tablet")
+    broken["status"] = 42
+    p = context(statements=[broken])
+    assert p.iron_prescriptions == ()
+    assert any(note.startswith(f"MedicationStatement/{broken['id']} was not used") for note in p.notes)
 
 
 def test_active_orders_are_recognised_by_code() -> None:

@@ -87,9 +87,9 @@ def test_explain_marks_rules_beyond_the_card_limit() -> None:
 
 
 def test_the_card_limit_and_menopause_age_are_settings() -> None:
-    [service] = build_services(WorkupSettings(max_cards=2))
+    service, _ = build_services(WorkupSettings(max_cards=2))
     assert len(service(case_call("47-warnings-before-info")).cards) == 2
-    [later] = build_services(WorkupSettings(postmenopausal_age=60))
+    later, _ = build_services(WorkupSettings(postmenopausal_age=60))
     [card] = later(case_call("22-postmenopausal-by-age")).cards
     assert card.source.topic is not None and card.source.topic.code == "iron-deficiency-premenopausal"
 
@@ -103,11 +103,15 @@ def test_each_card_and_suggestion_gets_a_fresh_uuid() -> None:
 
 def test_the_discovery_prefetch_asks_for_every_code_the_workup_reads() -> None:
     query = SERVICE.prefetch["Observation"].query
-    for code in ("718-7", "787-2", "2276-4", "1988-5", "4551-8", "82810-3", "31017-7"):
+    for code in ("718-7", "787-2", "2276-4", "1988-5", "4551-8", "82810-3", "31017-7", "751-8", "2532-0"):
         assert f"http://loinc.org|{code}" in query
     assert "_sort=-date" in query and "_count=500" in query
     assert SERVICE.prefetch["Patient"].required
     assert not SERVICE.prefetch["ServiceRequest"].required
+    assert (
+        SERVICE.prefetch["MedicationStatement"].query == "MedicationStatement?patient={{context.patientId}}"
+    )
+    assert not SERVICE.prefetch["MedicationStatement"].required
 
 
 def test_data_from_outside_cannot_inject_markdown() -> None:

@@ -1,0 +1,99 @@
+"""Findings of marrow output: cytopenias of more than one lineage, and a reticulocyte response.
+
+The cytopenia limits are design defaults (clinical-reference section 4) and apply at every
+age: the card says so. A low neutrophil count stands for the white-cell lineage as well as
+a low WBC, since neutropenia is what carries the risk.
+"""
+
+from __future__ import annotations
+
+from service.citations import TEFFERI_2003_ANEMIA, WEINZIERL_2013_PANCYTOPENIA
+from service.findings import thresholds as t
+from service.findings.model import Finding
+from service.formatting import number
+from service.labs.derived import Derived
+from service.labs.panel import Labs
+
+CYTOPENIA_EVIDENCE = ("hemoglobin", "wbc", "neutrophils", "platelets")
+
+
+def leukopenia(labs: Labs) -> Finding | None:
+    wbc, anc = labs.get("wbc"), labs.get("neutrophils")
+    low = []
+    if wbc is not None and wbc.is_below(t.WBC_LOW):
+        low.append(f"WBC {wbc.display()} is below {number(t.WBC_LOW)} ×10⁹/L")
+    if anc is not None and anc.is_below(t.ANC_LOW):
+        low.append(f"neutrophils {anc.display()} are below {number(t.ANC_LOW)} ×10⁹/L")
+    if not low:
+        return None
+    name = "Leukopenia" if low[0].startswith("WBC") else "Neutropenia"
+    return Finding("leukopenia", f"{name}: {' and '.join(low)}.", ("wbc", "neutrophils"), design_default=True)
+
+
+def thrombocytopenia(labs: Labs) -> Finding | None:
+    platelets = labs.get("platelets")
+    if platelets is None or not platelets.is_below(t.PLATELETS_LOW):
+        return None
+    return Finding(
+        "thrombocytopenia",
+        f"Thrombocytopenia: platelets {platelets.display()} are below {number(t.PLATELETS_LOW)} ×10⁹/L.",
+        ("platelets",),
+        design_default=True,
+    )
+
+
+def cytopenia(
+    anemia: Finding | None, leukopenia: Finding | None, thrombocytopenia: Finding | None
+) -> Finding | None:
+    """Pancytopenia (all three lineages low) or bicytopenia (two of them)."""
+    low = [f.id for f in (anemia, leukopenia, thrombocytopenia) if f is not None]
+    if len(low) < 2:
+        return None
+    name = "pancytopenia" if len(low) == 3 else "bicytopenia"
+    listed = f"{', '.join(low[:-1])} and {low[-1]}"
+    return Finding(
+        name,
+        f"{name.capitalize()}: {listed} together (limits: WBC below {number(t.WBC_LOW)} or neutrophils "
+        f"below {number(t.ANC_LOW)}, platelets below {number(t.PLATELETS_LOW)} ×10⁹/L, design default).",
+        CYTOPENIA_EVIDENCE,
+        WEINZIERL_2013_PANCYTOPENIA,
+        design_default=True,
+    )
+
+
+def critical_cytopenia(labs: Labs) -> Finding | None:
+    """Neutrophils below 0.5 or platelets below 20 ×10⁹/L: a risk of infection or bleeding now."""
+    anc, platelets = labs.get("neutrophils"), labs.get("platelets")
+    severe = []
+    if anc is not None and anc.is_below(t.ANC_CRITICAL):
+        severe.append(
+            f"severe neutropenia (neutrophils {anc.display()}, below {number(t.ANC_CRITICAL)} ×10⁹/L)"
+        )
+    if platelets is not None and platelets.is_below(t.PLATELETS_CRITICAL):
+        severe.append(
+            f"severe thrombocytopenia (platelets {platelets.display()}, "
+            f"below {number(t.PLATELETS_CRITICAL)} ×10⁹/L)"
+        )
+    if not severe:
+        return None
+    text = " and ".join(severe)
+    return Finding(
+        "critical-cytopenia",
+        f"{text[0].upper()}{text[1:]}.",
+        ("neutrophils", "platelets"),
+        design_default=True,
+    )
+
+
+def reticulocyte_response(derived: Derived, anemia: Finding | None) -> Finding | None:
+    """RPI >= 2 with anemia: the marrow responds, so cells are being lost or destroyed."""
+    if anemia is None or derived.rpi is None or derived.rpi < t.RPI_RESPONSE:
+        return None
+    return Finding(
+        "reticulocyte-response",
+        f"The reticulocyte production index {number(derived.rpi)} is at least {number(t.RPI_RESPONSE)} with "
+        "anemia: the marrow is responding, which points to blood loss or hemolysis rather than a "
+        "production problem.",
+        ("retic_pct", "retic_abs", "hematocrit"),
+        TEFFERI_2003_ANEMIA,
+    )

@@ -1,0 +1,59 @@
+"""The iron-prescribing card: the reasons, and a suggestion to remove each selected iron draft.
+
+The detail is the workup's (values used, reasoning, what was left out, sources), so both
+services explain themselves the same way. Removal is a suggestion with a delete action on the
+draft's id: the clinician takes it or overrides with a reason, and the override reasons name
+what a clinician would actually say against this card.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from cds_hooks.models import Action, Card, Coding, Source, Suggestion
+from service.cards.render import OVERRIDE_SYSTEM, RULE_SYSTEM, detail, shorten
+from service.prescribing.drafts import DraftIron
+from service.rules.model import Recommendation, Situation
+
+OVERRIDE_REASONS = (
+    ("iron-deficiency-confirmed-otherwise", "Iron deficiency confirmed by other tests"),
+    ("advised-by-hematology", "Advised by hematology"),
+    ("benefit-outweighs-risk", "Benefit outweighs the risk for this patient"),
+    ("not-clinically-appropriate", "Not clinically appropriate"),
+)
+
+
+def removal_card(
+    rec: Recommendation, s: Situation, drafts: tuple[DraftIron, ...], unavailable: tuple[str, ...]
+) -> Card:
+    primary = rec.citations[0]
+    return Card(
+        uuid=str(uuid.uuid4()),
+        summary=shorten(rec.summary),
+        detail=detail(rec, s, unavailable),
+        indicator=rec.indicator,
+        source=Source(
+            label=primary.label,
+            url=primary.url,
+            topic=Coding(system=RULE_SYSTEM, code=rec.rule.code, display=rec.rule.display),
+        ),
+        suggestions=[removal(draft) for draft in drafts],
+        selectionBehavior="any",
+        overrideReasons=[
+            Coding(system=OVERRIDE_SYSTEM, code=code, display=text) for code, text in OVERRIDE_REASONS
+        ],
+    )
+
+
+def removal(draft: DraftIron) -> Suggestion:
+    return Suggestion(
+        label=f"Remove the draft order: {draft.name}",
+        uuid=str(uuid.uuid4()),
+        actions=[
+            Action(
+                type="delete",
+                description=f"Remove the draft order {draft.name}",
+                resourceId=draft.reference,
+            )
+        ],
+    )

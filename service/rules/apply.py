@@ -1,0 +1,28 @@
+"""Running the rules: the most urgent card first, and no order suggested on two cards.
+
+The rules run once to learn which fire and how urgent each is, then again in the order their
+cards will show, each seeing the orders the cards above it already suggest. An order thus
+belongs to the most urgent card that needs it, and a later card says where it went (under
+"Not suggested again") instead of repeating it. Rules are pure functions of the situation, so
+running them twice costs microseconds and cannot change what they find.
+"""
+
+from __future__ import annotations
+
+from service.rules.model import Recommendation, Rule, Situation
+from service.rules.registry import RULES
+
+URGENCY = {"critical": 0, "warning": 1, "info": 2}
+
+
+def recommend(situation: Situation, rules: tuple[Rule, ...] = RULES) -> tuple[Recommendation, ...]:
+    """Every recommendation that fires, most urgent first (rule order breaks ties)."""
+    first = [(URGENCY[rec.indicator], index) for index, rule in enumerate(rules) if (rec := rule(situation))]
+    fired: list[Recommendation] = []
+    seen = situation
+    for _, index in sorted(first):
+        rec = rules[index](seen)
+        if rec is not None:
+            fired.append(rec)
+            seen = seen.claiming(rec)
+    return tuple(sorted(fired, key=lambda rec: URGENCY[rec.indicator]))

@@ -1,0 +1,67 @@
+"""Small cells the usual causes do not explain: consider a sideroblastic anemia.
+
+Microcytic anemia with ferritin and TSAT not low, no inflammation and no thalassemia pattern
+leaves the rarer causes (clinical-reference section 5; Donker 2014): a disorder of heme
+synthesis, lead, copper deficiency (zinc excess causes it), drugs and alcohol. A marrow
+aspirate with an iron (Perls) stain shows the ring sideroblasts. "No thalassemia pattern"
+needs an index to judge by: without an RBC count the Mentzer index is unknown and the card
+waits, as a trait stays far likelier than a sideroblastic anemia.
+"""
+
+from __future__ import annotations
+
+from service.cards.orders import BLOOD_LEAD, BLOOD_SMEAR, CERULOPLASMIN, COPPER, HEMATOLOGY_REFERRAL, ZINC
+from service.citations import AAFP_2010_MICROCYTOSIS, DONKER_2014_GENETIC_MICROCYTIC_ANEMIAS
+from service.findings import thresholds as t
+from service.findings.iron import saturation
+from service.findings.model import IronStatus
+from service.formatting import number
+from service.patient.model import Sex
+from service.rules.model import Recommendation, RuleId, Situation
+
+SIDEROBLASTIC = RuleId("sideroblastic-pattern", "Microcytic anemia unexplained by iron or thalassemia")
+EVIDENCE = ("hemoglobin", "mcv", "rbc", "ferritin", "tsat", "iron", "tibc", "crp", "hba2", "lead")
+
+
+def _thalassemia_pattern(s: Situation) -> bool:
+    f = s.findings
+    return bool(f.thalassemia_indices or f.high_rbc or f.hba2_raised or s.patient.known_thalassemia)
+
+
+def sideroblastic_pattern(s: Situation) -> Recommendation | None:
+    f = s.findings
+    if f.microcytosis is None or f.anemia is None or f.iron_status is not IronStatus.REPLETE:
+        return None
+    tsat = saturation(s.labs, s.derived)
+    if tsat is None or tsat.is_below(t.TSAT_LOW) is not False or not s.inflammation_excluded:
+        return None
+    mentzer = s.derived.index("Mentzer")
+    if mentzer is None or _thalassemia_pattern(s):
+        return None
+    orders, already = s.plan(BLOOD_SMEAR, BLOOD_LEAD, COPPER, CERULOPLASMIN, ZINC, HEMATOLOGY_REFERRAL)
+    reasoning = [x.statement for x in (f.anemia, f.microcytosis, f.iron, f.iron_loading) if x is not None]
+    alas2 = (
+        "; in a young man, ALAS2 testing for X-linked sideroblastic anemia"
+        if s.patient.sex is Sex.MALE
+        else ""
+    )
+    reasoning += [
+        f"Transferrin saturation {tsat.shown} is not low, {s.show('crp')} shows no inflammation, and the "
+        f"Mentzer index {number(mentzer.value)} does not favour thalassemia trait.",
+        "Small cells unexplained by iron, inflammation or a thalassemia pattern suggest a sideroblastic "
+        "anemia (Donker 2014): review the smear, and measure blood lead, copper, ceruloplasmin and zinc "
+        "(zinc excess causes copper deficiency).",
+        "Review drugs (isoniazid, linezolid, chloramphenicol) and alcohol.",
+        f"Hematology can confirm ring sideroblasts on a marrow aspirate with an iron (Perls) stain{alas2}.",
+    ]
+    return Recommendation(
+        rule=SIDEROBLASTIC,
+        indicator="warning",
+        summary="Microcytic anemia with ferritin and TSAT not low, no thalassemia pattern: consider a "
+        "sideroblastic anemia",
+        reasoning=tuple(reasoning),
+        evidence=(*EVIDENCE, "mentzer"),
+        citations=(DONKER_2014_GENETIC_MICROCYTIC_ANEMIAS, AAFP_2010_MICROCYTOSIS),
+        orders=orders,
+        already=already,
+    )

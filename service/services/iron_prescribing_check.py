@@ -1,0 +1,52 @@
+"""The ``iron-prescribing-check`` service: order-select, a second look at oral or IV iron.
+
+When the selected drafts include iron and the labs show a thalassemia-trait pattern with a
+normal ferritin, erythrocytosis, or iron loading, one warning card says why and suggests
+removing each iron draft. Iron for confirmed iron deficiency gives no card (unless there
+is erythrocytosis too: iron deficiency can mask polycythemia vera, and the patient-view card
+already says to hold iron until it is excluded); so does a selection without iron, answered
+without reading the labs at all. The prefetch is the
+workup's, less what only the workup needs (medications on record, active orders).
+"""
+
+from __future__ import annotations
+
+from cds_hooks.models import CDSResponse
+from cds_hooks.service import CDSService, HookCall, cds_service
+from service.prescribing.card import removal_card
+from service.prescribing.cautions import iron_caution
+from service.prescribing.drafts import selected_iron
+from service.services.prefetch import CONDITIONS, OBSERVATIONS, PATIENT
+from service.workup import patient_id_of_call, situation_of, unavailable_keys
+from service.workup_settings import WorkupSettings
+
+PREFETCH = {"Patient": PATIENT, "Observation": OBSERVATIONS, "Condition": CONDITIONS}
+
+DESCRIPTION = (
+    "When oral or IV iron is selected (RxNorm 310325 ferrous sulfate, or any product named ferrous, ferric "
+    "or iron), checks the latest labs: a thalassemia-trait pattern with normal ferritin, erythrocytosis, or "
+    "iron loading (high ferritin with TSAT above 45 %) gives a warning card that says why, with a "
+    "suggestion to remove the draft order. Iron for confirmed iron deficiency gives no card, unless "
+    "erythrocytosis suggests a polycythemia vera the deficiency may be masking."
+)
+
+
+def build_iron_prescribing_check(settings: WorkupSettings) -> CDSService:
+    @cds_service(
+        id="iron-prescribing-check",
+        hook="order-select",
+        title="Iron prescribing check",
+        description=DESCRIPTION,
+        prefetch=PREFETCH,
+    )
+    def iron_prescribing_check(call: HookCall) -> CDSResponse:
+        drafts = selected_iron(call.context, patient_id_of_call(call))
+        if not drafts:
+            return CDSResponse(cards=[])
+        situation = situation_of(call, settings)
+        caution = iron_caution(situation, drafts)
+        if caution is None:
+            return CDSResponse(cards=[])
+        return CDSResponse(cards=[removal_card(caution, situation, drafts, unavailable_keys(call))])
+
+    return iron_prescribing_check
