@@ -87,11 +87,25 @@ def test_evaluate_explain_tells_a_person_why() -> None:
     assert "MCV" in text and "ferritin" in text.lower()
 
 
+def test_evaluate_explain_follows_the_service_of_the_request() -> None:
+    case = json.loads((FIXTURES / "cases" / "79-order-select-thalassemia-trait-rxnorm.json").read_text())
+    done = run(
+        "evaluate", "--explain", "--now", case["now"][:10], "-", stdin=json.dumps(case["request"]).encode()
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    text = done.stdout.decode()
+    assert "Selected iron drafts" in text
+    assert "iron-with-thalassemia-trait (warning)" in text
+
+
 def test_services_prints_the_discovery_document() -> None:
     done = run("services")
     assert done.returncode == 0, done.stderr.decode()
     discovery = DiscoveryResponse.model_validate(json.loads(done.stdout))
-    assert "microcytosis-workup" in {s.id for s in discovery.services}
+    assert {s.id: s.hook for s in discovery.services} == {
+        "microcytosis-workup": "patient-view",
+        "iron-prescribing-check": "order-select",
+    }
 
 
 def test_a_bad_configuration_file_is_a_clear_error(tmp_path: Path) -> None:
