@@ -18,7 +18,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-_TOKEN = re.compile(r"\{\{\s*([A-Za-z][A-Za-z0-9_.]*)\s*\}\}")
+_TOKEN = re.compile(r"\{\{\s*(.*?)\s*\}\}")
 
 # The user tokens of the spec: derived from context.userId by its resource type.
 _USER_TOKENS = {
