@@ -38,8 +38,10 @@ class ServerSettings(BaseModel):
 
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
-    workers: int = Field(default=2, ge=1)
-    threads: int = Field(default=4, ge=1)
+    # One process by default: its in-process JWT replay cache then sees every call. More
+    # workers need a shared replay store (auth.replay_store = "redis://...").
+    workers: int = Field(default=1, ge=1)
+    threads: int = Field(default=8, ge=1)
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     public_base_url: str | None = None
     graceful_timeout_seconds: int = Field(default=30, ge=1)
@@ -86,6 +88,12 @@ class Settings(BaseSettings):
                 f"authentication is off and server.host {self.server.host} is not a loopback address:"
                 " anyone who reaches it could call the service. Turn authentication on, bind to"
                 " 127.0.0.1, or accept the risk with --insecure (server.insecure = true)"
+            )
+        if self.auth.enabled and self.auth.replay_store == "memory" and self.server.workers > 1:
+            raise ValueError(
+                f"server.workers = {self.server.workers} with auth.replay_store = 'memory': each worker"
+                " would keep its own record of used tokens, so a token replayed to another worker would"
+                " be accepted. Set auth.replay_store to a redis:// URL, or run one worker"
             )
         return self
 

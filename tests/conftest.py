@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from cds_hooks.blueprint import EXTENSION_KEY
 from service.app import create_app
 
-pytest_plugins = ["tests.fhirserver"]
+pytest_plugins = ["tests.fhirserver", "tests.redisserver"]
 
 # The date the hand-made fixtures were written for: their labs fall inside the lookback windows.
 FIXTURE_NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)

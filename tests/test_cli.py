@@ -7,19 +7,24 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import jwt
 import pytest
 import requests
 
 from cds_hooks.models import CDSResponse, DiscoveryResponse
-from tests.paths import FIXTURES, ROOT
+from tests.paths import FIXTURES, ROOT, SANDBOX_KEYS
 from tests.ports import free_port
+from tests.redisserver import RedisServer
 
 EXAMPLE = FIXTURES / "requests" / "patient-view-microcytosis.json"
+SANDBOX_ISS = "https://sandbox.cds-hooks.org"
+SANDBOX_KID = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f"
 MICROCYTE = [sys.executable, "-m", "service"]
 
 
@@ -210,3 +215,30 @@ def test_serve_with_two_workers_adds_up_metrics_and_keeps_feedback(tmp_path: Pat
     logs = [json.loads(line) for line in process.stdout.read().decode().splitlines() if line.startswith("{")]
     assert logs and all({"time", "level", "logger", "message"} <= set(line) for line in logs)
     assert (data / "microcyte.sqlite3").is_file()
+
+
+def test_serve_refuses_several_workers_with_an_in_process_replay_cache() -> None:
+    done = run("serve", "--workers", "2", "--trust", "cds-hooks-sandbox")
+    assert done.returncode != 0
+    assert b"replay" in done.stderr
+
+
+def test_a_token_replayed_to_another_worker_is_refused(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MICROCYTE_AUTH__REPLAY_STORE", redis_server.url)
+    with running("--workers", "2", "--trust", "cds-hooks-sandbox") as (base, _):
+        url = f"{base}/cds-services"
+        now = int(time.time())
+        claims = {"iss": SANDBOX_ISS, "aud": url, "iat": now, "exp": now + 300, "jti": str(uuid.uuid4())}
+        key = (SANDBOX_KEYS / "ecprivkey.pem").read_bytes()
+        token = jwt.encode(claims, key, algorithm="ES384", headers={"kid": SANDBOX_KID, "typ": "JWT"})
+        # Fresh connections, so gunicorn hands the calls to both workers (with a cache per worker,
+        # some of these 20 replays land on the worker that has not seen the token and pass).
+        statuses = [
+            requests.get(
+                url, headers={"Authorization": f"Bearer {token}", "Connection": "close"}, timeout=10
+            ).status_code
+            for _ in range(20)
+        ]
+    assert statuses == [200] + [401] * 19
