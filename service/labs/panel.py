@@ -4,8 +4,14 @@ The blood count anchors the windows: iron studies explain a blood count only whe
 no older than ``iron_before_cbc_days`` before it (design default, clinical-reference
 section 2). The newest result of an analyte that falls outside its window is listed as
 unused, so a card can say "ferritin of 2026-03-02 is older than 90 days" instead of
-silently acting as if there were none. Every usable result is also kept in ``history``, as a
-response to treatment is read from a hemoglobin before it and one after.
+silently acting as if there were none.
+
+A record can hold 10,000 Observations and validating one against the FHIR model costs about
+0.1 ms, while the workup reasons with about one result per analyte. So each analyte's
+Observations are ordered newest first by their raw date (cheap), and validated in that order
+only until the first usable one: the newer ones that could not be used are the ones a card
+must explain. Older results are validated only when a rule asks for the series (a response
+to treatment is read from a hemoglobin before it), and then once.
 """
 
 from __future__ import annotations
@@ -17,10 +23,51 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from service.dates import day
-from service.labs.analytes import Window
-from service.labs.reading import analyte_of, read_observation
+from service.labs.analytes import Analyte, Window
+from service.labs.reading import analyte_of, raw_time, read_observation, subject_problem
 from service.labs.results import LabResult, Unused
 from service.workup_settings import WorkupSettings
+
+
+class Series:
+    """One analyte's Observations, newest first by raw date, validated on demand and once each."""
+
+    def __init__(self, analyte: Analyte, raws: list[dict[str, Any]], patient_id: str, now: datetime) -> None:
+        # Undated (or oddly dated) ones last: their real date is known only once validated.
+        dated = sorted(
+            ((when, raw) for raw in raws if (when := raw_time(raw)) is not None),
+            key=lambda pair: pair[0],
+            reverse=True,
+        )
+        self._raws = [raw for _, raw in dated] + [raw for raw in raws if raw_time(raw) is None]
+        self._undated_from = len(dated)
+        self._read: list[LabResult | Unused] = []
+        self._analyte, self._patient_id, self._now = analyte, patient_id, now
+
+    def _reading(self, index: int) -> LabResult | Unused:
+        while len(self._read) <= index:
+            raw = self._raws[len(self._read)]
+            self._read.append(read_observation(raw, self._analyte, self._patient_id, self._now))
+        return self._read[index]
+
+    def latest(self) -> tuple[LabResult | None, list[Unused]]:
+        """The newest usable result, and the newer ones that could not be used (with why)."""
+        skipped: list[Unused] = []
+        found: LabResult | None = None
+        for index in range(len(self._raws)):
+            if found is not None and index < self._undated_from:
+                continue  # older than the one found: not needed for the latest
+            reading = self._reading(index)
+            if isinstance(reading, Unused):
+                skipped.append(reading)
+            elif found is None or reading.when > found.when:
+                found = reading
+        return found, skipped
+
+    def usable(self) -> tuple[LabResult, ...]:
+        """Every usable result, oldest first (validates the whole series once)."""
+        readings = [self._reading(index) for index in range(len(self._raws))]
+        return tuple(sorted((r for r in readings if isinstance(r, LabResult)), key=lambda r: r.when))
 
 
 @dataclass(frozen=True)
@@ -28,31 +75,41 @@ class Labs:
     results: Mapping[str, LabResult]  # by analyte key
     unused: tuple[Unused, ...]
     cbc_date: datetime | None
-    history: Mapping[str, tuple[LabResult, ...]] = field(default_factory=dict)  # oldest first, any age
+    _series: Mapping[str, Series] = field(default_factory=dict, repr=False, compare=False)
 
     def get(self, key: str) -> LabResult | None:
         return self.results.get(key)
 
     def series(self, key: str) -> tuple[LabResult, ...]:
-        return self.history.get(key, ())
+        """Every usable result of an analyte, any age, oldest first."""
+        found = self._series.get(key)
+        return found.usable() if found is not None else ()
 
 
 def collect(
     observations: Iterable[dict[str, Any]], patient_id: str, now: datetime, settings: WorkupSettings
 ) -> Labs:
-    usable: dict[str, list[LabResult]] = defaultdict(list)
+    picked: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    analytes: dict[str, Analyte] = {}
     unused: list[Unused] = []
     for raw in observations:
         analyte = analyte_of(raw)
         if analyte is None:
             continue
-        result = read_observation(raw, analyte, patient_id, now)
-        if isinstance(result, LabResult):
-            usable[analyte.key].append(result)
-        else:
-            unused.append(result)
+        problem = subject_problem(raw, analyte, patient_id)
+        if problem is not None:
+            unused.append(problem)
+            continue
+        picked[analyte.key].append(raw)
+        analytes[analyte.key] = analyte
 
-    latest = {key: max(results, key=lambda r: r.when) for key, results in usable.items()}
+    series = {key: Series(analytes[key], raws, patient_id, now) for key, raws in picked.items()}
+    latest: dict[str, LabResult] = {}
+    for key, one in series.items():
+        found, skipped = one.latest()
+        unused += skipped
+        if found is not None:
+            latest[key] = found
     chosen: dict[str, LabResult] = {}
     # The blood count first: its date bounds the window of the iron studies.
     for cbc_first in (True, False):
@@ -67,8 +124,7 @@ def collect(
                 unused.append(
                     Unused(result.analyte.name, result.source, reason, result.when, result.reported)
                 )
-    history = {key: tuple(sorted(results, key=lambda r: r.when)) for key, results in usable.items()}
-    return Labs(results=chosen, unused=tuple(unused), cbc_date=_cbc_date(chosen), history=history)
+    return Labs(results=chosen, unused=tuple(unused), cbc_date=_cbc_date(chosen), _series=series)
 
 
 def _cbc_date(chosen: Mapping[str, LabResult]) -> datetime | None:

@@ -58,16 +58,47 @@ def validation_problem(error: ValidationError) -> str:
     return f"it is not a valid FHIR R4 Observation ({where}: {first['msg']})"
 
 
+def subject_problem(raw: dict[str, Any], analyte: Analyte, patient_id: str) -> Unused | None:
+    """Why an Observation is not this patient's, read from the raw JSON; None when it is."""
+    owner = patient_id_of(raw.get("subject"))
+    if owner is None:
+        return Unused(analyte.name, source_of(raw), "it names no patient as its subject")
+    if owner != patient_id:
+        # Nothing of the other patient's result (value, date) is repeated here.
+        return Unused(analyte.name, source_of(raw), "it belongs to another patient")
+    return None
+
+
+def raw_time(raw: dict[str, Any]) -> datetime | None:
+    """The instant :func:`effective_time` will find, read from the raw JSON to order candidates.
+
+    Only for ordering: the validated Observation's own time decides. None when the first
+    time element present is not a full date or date-time Python reads directly.
+    """
+    period = raw.get("effectivePeriod")
+    for value in (
+        raw.get("effectiveDateTime"),
+        raw.get("effectiveInstant"),
+        period.get("start") if isinstance(period, dict) else None,
+        raw.get("issued"),
+    ):
+        if value is not None:
+            if not isinstance(value, str) or len(value) < 10:
+                return None
+            try:
+                return as_instant(datetime.fromisoformat(value))
+            except ValueError:
+                return None
+    return None
+
+
 def read_observation(
     raw: dict[str, Any], analyte: Analyte, patient_id: str, now: datetime
 ) -> LabResult | Unused:
+    problem = subject_problem(raw, analyte, patient_id)
+    if problem is not None:
+        return problem
     source = source_of(raw)
-    owner = patient_id_of(raw.get("subject"))
-    if owner is None:
-        return Unused(analyte.name, source, "it names no patient as its subject")
-    if owner != patient_id:
-        # Nothing of the other patient's result (value, date) is repeated here.
-        return Unused(analyte.name, source, "it belongs to another patient")
     try:
         observation = Observation.model_validate(raw)
     except ValidationError as error:
