@@ -21,6 +21,7 @@ from service.config import Settings, load_settings
 from service.services import build_services
 
 SETTINGS_KEY = "microcyte.settings"
+SINKS_KEY = "microcyte.feedback"
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     fetcher = FhirFetcher(settings.fhir)
     sinks = StoreSinks(FeedbackStore(settings.storage.resolved_url()))
     atexit.register(fetcher.close)
-    atexit.register(sinks.store.close)
+    atexit.register(sinks.close)
     init_app(
         app,
         Endpoints(
@@ -57,6 +58,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     )
     app.register_blueprint(ops.bp)
     app.extensions[ops.READINESS_KEY] = {"storage": sinks.readiness}
+    app.extensions[SINKS_KEY] = sinks
     return app
 
 

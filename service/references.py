@@ -18,6 +18,8 @@ def patient_id_of(reference: Any) -> str | None:
     target = reference.get("reference")
     if not isinstance(target, str) or not target:
         return None
+    if target.startswith("Patient/") and target.count("/") == 1:
+        return target[8:] or None  # the common relative form, without splitting
     parts = target.split("/_history/")[0].rstrip("/").split("/")
     if len(parts) >= 2 and parts[-2] == "Patient" and parts[-1]:
         return parts[-1]

@@ -203,8 +203,11 @@ def test_serve_with_two_workers_adds_up_metrics_and_keeps_feedback(tmp_path: Pat
             assert requests.post(f"{base}/cds-services/microcytosis-workup", json=body, timeout=10).ok
         page = requests.get(f"{base}/metrics", timeout=5).text
         assert requests.get(f"{base}/readyz", timeout=5).json()["status"] == "ready"
-        process.terminate()
+        process.terminate()  # at once: the cards still queued must be written on the way out
         assert process.wait(timeout=30) == 0
+    report = run("feedback-report", "--data-dir", str(data), "--format", "json")
+    assert report.returncode == 0, report.stderr.decode()
+    assert {row["rule"]: row["issued"] for row in json.loads(report.stdout)} == {"no-ferritin": 12}
     calls = next(
         row
         for row in page.splitlines()

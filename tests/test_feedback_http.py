@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.app import create_app
+from service.app import SINKS_KEY, create_app
 from tests.conftest import FIXTURE_NOW
 from tests.paths import AHRQ_REQUESTS, FIXTURES, ROOT, SPEC_EXAMPLES
 
@@ -46,7 +46,9 @@ def pinned_app(data_dir: Path) -> Flask:
 
 
 def issue_card(client: FlaskClient) -> dict[str, Any]:
+    """One card, written to the store (issued cards are recorded off the request path)."""
     [card] = client.post("/cds-services/microcytosis-workup", json=EXAMPLE).get_json()["cards"]
+    client.application.extensions[SINKS_KEY].recorder.flush()
     return card  # type: ignore[no-any-return]
 
 
@@ -179,7 +181,7 @@ def test_a_restart_keeps_everything(tmp_path: Path) -> None:
 def test_storage_gone_after_start_is_a_503_and_not_ready(tmp_path: Path) -> None:
     app = pinned_app(tmp_path)
     client = app.test_client()
-    store = app.extensions["cds_hooks"].on_feedback.__self__.store
+    store = app.extensions[SINKS_KEY].store
     store._engine.dispose()  # simulate the database vanishing under a running service
     for path in tmp_path.iterdir():
         path.unlink()
@@ -205,3 +207,19 @@ def test_the_report_refuses_a_folder_without_a_database(tmp_path: Path) -> None:
     done = report(tmp_path / "typo")
     assert done.returncode != 0
     assert "no feedback database" in done.stderr
+
+
+def test_a_failing_store_never_costs_the_clinician_the_cards(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = pinned_app(tmp_path)
+    sinks = app.extensions[SINKS_KEY]
+    sinks.store._engine.dispose()  # the database vanishes under a running service
+    for path in tmp_path.iterdir():
+        path.unlink()
+    tmp_path.rmdir()
+    response = app.test_client().post("/cds-services/microcytosis-workup", json=EXAMPLE)
+    assert response.status_code == 200
+    assert response.get_json()["cards"]
+    sinks.recorder.flush()
+    assert any("issued cards not recorded (1 cards)" in r.getMessage() for r in caplog.records)

@@ -100,9 +100,18 @@ class FeedbackStore:
 
     def record_issued(self, service_id: str, cards: Sequence[Card], issued_at: datetime) -> None:
         """Remember the cards a service returned, so that feedback on them counts under their rule."""
-        _require_aware(issued_at, "issued_at")
+        self.record_issued_batch([(service_id, cards, issued_at)])
+
+    def record_issued_batch(self, batch: Sequence[tuple[str, Sequence[Card], datetime]]) -> None:
+        """Several responses' cards in one transaction: one write lock for many hook calls."""
+        for _, _, issued_at in batch:
+            _require_aware(issued_at, "issued_at")
         rows = sorted(
-            (issued_row(service_id, card, issued_at) for card in cards),
+            (
+                issued_row(service_id, card, issued_at)
+                for service_id, cards, issued_at in batch
+                for card in cards
+            ),
             key=lambda row: row["card_uuid"] or "",
         )
         if not rows:

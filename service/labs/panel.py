@@ -34,12 +34,16 @@ class Series:
 
     def __init__(self, analyte: Analyte, raws: list[dict[str, Any]], patient_id: str, now: datetime) -> None:
         # Undated (or oddly dated) ones last: their real date is known only once validated.
-        dated = sorted(
-            ((when, raw) for raw in raws if (when := raw_time(raw)) is not None),
-            key=lambda pair: pair[0],
-            reverse=True,
-        )
-        self._raws = [raw for _, raw in dated] + [raw for raw in raws if raw_time(raw) is None]
+        dated: list[tuple[datetime, dict[str, Any]]] = []
+        undated: list[dict[str, Any]] = []
+        for raw in raws:
+            when = raw_time(raw)
+            if when is None:
+                undated.append(raw)
+            else:
+                dated.append((when, raw))
+        dated.sort(key=lambda pair: pair[0], reverse=True)
+        self._raws = [raw for _, raw in dated] + undated
         self._undated_from = len(dated)
         self._read: list[LabResult | Unused] = []
         self._analyte, self._patient_id, self._now = analyte, patient_id, now
