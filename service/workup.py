@@ -7,7 +7,7 @@ clock, so a test or ``microcyte evaluate --now`` can pin it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,10 +22,11 @@ from service.cards.orders import DONE_CODES
 from service.cards.render import render_card
 from service.findings.assess import assess
 from service.findings.model import Findings
-from service.labs.analytes import LOINC, Window
+from service.labs.analytes import Window
 from service.labs.derived import Derived, derive
 from service.labs.panel import Labs, collect
 from service.labs.reading import USABLE_STATUSES, effective_time
+from service.observations import sort_observations
 from service.patient.build import build_context
 from service.patient.model import PatientContext
 from service.references import patient_id_of
@@ -69,13 +70,13 @@ def situation_of(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) ->
     """Labs, patient context and findings of one call: what every rule and check reasons from."""
     patient_id = patient_id_of_call(call)
     now = call.received_at
-    observations = call.prefetch.resources("Observation")
-    labs = collect(observations, patient_id, now, settings)
+    observations = sort_observations(call.prefetch.resources("Observation"))
+    labs = collect(observations.by_analyte, patient_id, now, settings)
     patient = build_context(
         patient_id=patient_id,
         patient=call.prefetch.resources("Patient"),
         conditions=call.prefetch.resources("Condition"),
-        observations=observations,
+        status_observations_raw=observations.status,
         medication_requests=call.prefetch.resources("MedicationRequest"),
         medication_statements=call.prefetch.resources("MedicationStatement"),
         service_requests=call.prefetch.resources("ServiceRequest"),
@@ -89,7 +90,7 @@ def situation_of(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) ->
         patient=patient,
         findings=assess(labs, derived, patient, settings),
         settings=settings,
-        resulted_codes=resulted_codes(observations, patient_id, now, settings),
+        resulted_codes=resulted_codes(observations.resulted, patient_id, now, settings),
     )
 
 
@@ -113,7 +114,7 @@ def unavailable_keys(call: HookCall) -> tuple[str, ...]:
 
 
 def resulted_codes(
-    observations: list[dict[str, Any]], patient_id: str, now: datetime, settings: WorkupSettings
+    resulted: Sequence[tuple[str, dict[str, Any]]], patient_id: str, now: datetime, settings: WorkupSettings
 ) -> Mapping[str, datetime]:
     """The latest date of each order-only result code (celiac serology, JAK2, LDH ...) in its window."""
     days = {
@@ -122,9 +123,8 @@ def resulted_codes(
         Window.LONG: settings.long_lookback_days,
     }
     latest: dict[str, datetime] = {}
-    for raw in observations:
-        code = _done_code(raw)
-        if code is None or patient_id_of(raw.get("subject")) != patient_id:
+    for code, raw in resulted:
+        if patient_id_of(raw.get("subject")) != patient_id:
             continue
         try:
             observation = Observation.model_validate(raw)
@@ -136,13 +136,3 @@ def resulted_codes(
         if observation.status in USABLE_STATUSES and when is not None and (oldest is None or oldest <= when):
             latest[code] = max(when, latest.get(code, when))
     return latest
-
-
-def _done_code(raw: Any) -> str | None:
-    if not isinstance(raw, dict) or raw.get("resourceType") != "Observation":
-        return None
-    code = raw.get("code")
-    for coding in code.get("coding") or [] if isinstance(code, dict) else []:
-        if isinstance(coding, dict) and coding.get("system") == LOINC and coding.get("code") in DONE_CODES:
-            return str(coding["code"])
-    return None

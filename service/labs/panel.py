@@ -16,15 +16,14 @@ to treatment is read from a hemoglobin before it), and then once.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from service.dates import day
-from service.labs.analytes import Analyte, Window
-from service.labs.reading import analyte_of, raw_time, read_observation, subject_problem
+from service.labs.analytes import ANALYTES, Analyte, Window
+from service.labs.reading import raw_time, read_observation, subject_problem
 from service.labs.results import LabResult, Unused
 from service.workup_settings import WorkupSettings
 
@@ -91,23 +90,24 @@ class Labs:
 
 
 def collect(
-    observations: Iterable[dict[str, Any]], patient_id: str, now: datetime, settings: WorkupSettings
+    by_analyte: Mapping[str, Sequence[dict[str, Any]]],
+    patient_id: str,
+    now: datetime,
+    settings: WorkupSettings,
 ) -> Labs:
-    picked: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    analytes: dict[str, Analyte] = {}
+    """``by_analyte``: the record's Observations by analyte key (``service.observations``)."""
+    picked: dict[str, list[dict[str, Any]]] = {}
     unused: list[Unused] = []
-    for raw in observations:
-        analyte = analyte_of(raw)
-        if analyte is None:
-            continue
-        problem = subject_problem(raw, analyte, patient_id)
-        if problem is not None:
-            unused.append(problem)
-            continue
-        picked[analyte.key].append(raw)
-        analytes[analyte.key] = analyte
+    for key, raws in by_analyte.items():
+        analyte = ANALYTES[key]
+        for raw in raws:
+            problem = subject_problem(raw, analyte, patient_id)
+            if problem is None:
+                picked.setdefault(key, []).append(raw)
+            else:
+                unused.append(problem)
 
-    series = {key: Series(analytes[key], raws, patient_id, now) for key, raws in picked.items()}
+    series = {key: Series(ANALYTES[key], raws, patient_id, now) for key, raws in picked.items()}
     latest: dict[str, LabResult] = {}
     for key, one in series.items():
         found, skipped = one.latest()

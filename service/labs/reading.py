@@ -29,12 +29,6 @@ COMPARATORS: frozenset[str] = frozenset({"<", "<=", ">=", ">"})
 CLOCK_SKEW = timedelta(hours=1)
 
 
-def analyte_of(raw: Any) -> Analyte | None:
-    """The analyte an Observation reports, by its LOINC code (raw JSON, before validation)."""
-    code = result_code(raw)
-    return BY_CODE[code] if code is not None else None
-
-
 def result_code(raw: Any) -> str | None:
     """The first LOINC code of an Observation that names an analyte of the table."""
     if not isinstance(raw, dict) or raw.get("resourceType") != "Observation":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ def build_context(
     patient_id: str,
     patient: list[dict[str, Any]],
     conditions: list[dict[str, Any]],
-    observations: list[dict[str, Any]],
+    status_observations_raw: Sequence[tuple[str, dict[str, Any]]],
     medication_requests: list[dict[str, Any]],
     service_requests: list[dict[str, Any]],
     on: datetime,
@@ -50,7 +51,7 @@ def build_context(
     order_records = patient_records(service_requests, "ServiceRequest", patient_id)
     for records in (condition_records, medication_records, statement_records, order_records):
         notes.extend(records.notes)
-    pregnancy_obs, menopause_obs = status_observations(observations, patient_id)
+    pregnancy_obs, menopause_obs = status_observations(status_observations_raw, patient_id)
 
     pregnant = pregnancy(
         condition_records.valid, pregnancy_obs, on, timedelta(days=settings.pregnancy_status_lookback_days)

@@ -5,6 +5,7 @@ Codes are the verified ones of clinical-reference section 3; nothing is matched 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -106,14 +107,16 @@ def postmenopausal_recorded(conditions: list[Any], observations: list[Observatio
 
 
 def status_observations(
-    raw: list[dict[str, Any]], patient_id: str
+    status: Sequence[tuple[str, dict[str, Any]]], patient_id: str
 ) -> tuple[list[Observation], list[Observation]]:
-    """The patient's usable pregnancy-status and menopausal-status Observations, validated once each."""
+    """The patient's usable pregnancy-status and menopausal-status Observations, validated once each.
+
+    ``status``: (kind, Observation) pairs as ``service.observations`` sorts them.
+    """
     pregnancy_status: list[Observation] = []
     menopause: list[Observation] = []
-    for resource in raw:
-        kind = _status_kind(resource)
-        if kind is None or patient_id_of(resource.get("subject")) != patient_id:
+    for kind, resource in status:
+        if patient_id_of(resource.get("subject")) != patient_id:
             continue
         try:
             observation = Observation.model_validate(resource)
@@ -123,22 +126,3 @@ def status_observations(
             continue
         (pregnancy_status if kind == "pregnancy" else menopause).append(observation)
     return pregnancy_status, menopause
-
-
-def _status_kind(resource: Any) -> str | None:
-    if not isinstance(resource, dict) or resource.get("resourceType") != "Observation":
-        return None
-    concepts = [resource.get("code"), resource.get("valueCodeableConcept")]
-    for concept in concepts:
-        for coding in concept.get("coding") or [] if isinstance(concept, dict) else []:
-            if not isinstance(coding, dict):
-                continue
-            if (
-                coding.get("system") == LOINC
-                and coding.get("code") == PREGNANCY_STATUS
-                and concept is concepts[0]
-            ):
-                return "pregnancy"
-            if coding.get("system") == SNOMED and coding.get("code") in POSTMENOPAUSAL:
-                return "menopause"
-    return None

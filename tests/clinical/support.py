@@ -9,6 +9,7 @@ from cds_hooks.models import CDSRequest
 from cds_hooks.prefetch import read_prefetch
 from cds_hooks.service import HookCall
 from service.labs.panel import Labs, collect
+from service.observations import sort_observations
 from service.services import SERVICES
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 
@@ -20,7 +21,7 @@ IRON_CHECK = next(s for s in SERVICES if s.id == "iron-prescribing-check")
 def labs_of(observations: list[dict[str, Any]], settings: WorkupSettings = DEFAULT_SETTINGS) -> Labs:
     from tests.clinical.builders import PATIENT_ID
 
-    return collect(observations, PATIENT_ID, NOW, settings)
+    return collect(sort_observations(observations).by_analyte, PATIENT_ID, NOW, settings)
 
 
 def call_of(body: dict[str, Any], now: datetime = NOW) -> HookCall:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from service.observations import sort_observations
 from service.patient.build import build_context
 from service.patient.model import Diagnosis, PatientContext, Route, Sex
 from service.workup_settings import DEFAULT_SETTINGS
@@ -35,7 +36,7 @@ def context(
         patient_id=PATIENT_ID,
         patient=[who or patient()],
         conditions=conditions or [],
-        observations=observations or [],
+        status_observations_raw=sort_observations(observations or []).status,
         medication_requests=medications or [],
         service_requests=orders or [],
         on=ON,

@@ -9,13 +9,20 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.observation import Observation
 
-from service.labs.analytes import ANALYTES, BY_CODE
-from service.labs.reading import Measurement, analyte_of, measure, read_observation
+from service.labs.analytes import ANALYTES, BY_CODE, Analyte
+from service.labs.reading import Measurement, measure, read_observation
 from service.labs.results import LabResult, Unused
+from service.observations import sort_observations
 from tests.clinical.builders import PATIENT_ID, lab
 from tests.paths import FHIR_EXAMPLES
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
+
+
+def analyte_of(resource: dict[str, Any]) -> Analyte | None:
+    """The analyte the workup files an Observation under, if any."""
+    keys = list(sort_observations([resource]).by_analyte)
+    return ANALYTES[keys[0]] if keys else None
 
 
 def read(resource: dict[str, Any], patient_id: str = PATIENT_ID) -> LabResult | Unused:
