@@ -28,8 +28,17 @@ OVERRIDE_REASONS = (
 MAX_UNUSED_LINES = 10  # a long record can hold many refused results: the card lists the first ones
 
 
-def render_card(rec: Recommendation, s: Situation, unavailable: tuple[str, ...]) -> Card:
-    suggestions = [suggestion(order, s.patient.patient_id) for order in rec.orders]
+def render_card(
+    rec: Recommendation,
+    s: Situation,
+    unavailable: tuple[str, ...],
+    *,
+    suggestions: list[Suggestion] | None = None,
+    override_reasons: tuple[tuple[str, str], ...] = OVERRIDE_REASONS,
+) -> Card:
+    """The card of a recommendation; its suggestions are draft orders unless others are given."""
+    if suggestions is None:
+        suggestions = [suggestion(order, s.patient.patient_id) for order in rec.orders]
     primary = rec.citations[0]
     return Card(
         uuid=str(uuid.uuid4()),
@@ -44,7 +53,7 @@ def render_card(rec: Recommendation, s: Situation, unavailable: tuple[str, ...])
         suggestions=suggestions or None,
         selectionBehavior="any" if suggestions else None,
         overrideReasons=[
-            Coding(system=OVERRIDE_SYSTEM, code=code, display=text) for code, text in OVERRIDE_REASONS
+            Coding(system=OVERRIDE_SYSTEM, code=code, display=text) for code, text in override_reasons
         ],
     )
 

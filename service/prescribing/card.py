@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import uuid
 
-from cds_hooks.models import Action, Card, Coding, Source, Suggestion
-from service.cards.render import OVERRIDE_SYSTEM, RULE_SYSTEM, detail, shorten
+from cds_hooks.models import Action, Card, Suggestion
+from service.cards.render import render_card
 from service.prescribing.drafts import DraftIron
 from service.rules.model import Recommendation, Situation
 
@@ -26,23 +26,8 @@ OVERRIDE_REASONS = (
 def removal_card(
     rec: Recommendation, s: Situation, drafts: tuple[DraftIron, ...], unavailable: tuple[str, ...]
 ) -> Card:
-    primary = rec.citations[0]
-    return Card(
-        uuid=str(uuid.uuid4()),
-        summary=shorten(rec.summary),
-        detail=detail(rec, s, unavailable),
-        indicator=rec.indicator,
-        source=Source(
-            label=primary.label,
-            url=primary.url,
-            topic=Coding(system=RULE_SYSTEM, code=rec.rule.code, display=rec.rule.display),
-        ),
-        suggestions=[removal(draft) for draft in drafts],
-        selectionBehavior="any",
-        overrideReasons=[
-            Coding(system=OVERRIDE_SYSTEM, code=code, display=text) for code, text in OVERRIDE_REASONS
-        ],
-    )
+    removals = [removal(draft) for draft in drafts]
+    return render_card(rec, s, unavailable, suggestions=removals, override_reasons=OVERRIDE_REASONS)
 
 
 def removal(draft: DraftIron) -> Suggestion:
