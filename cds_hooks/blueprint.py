@@ -179,7 +179,8 @@ def create_blueprint() -> Blueprint:
         endpoints.on_feedback(service, items, endpoints.clock())
         for item in items.feedback:
             metrics.FEEDBACK_ITEMS.labels(service=service.id, outcome=item.outcome).inc()
-        return json_response({})
+        # The spec defines no response body: 200 alone says the feedback is stored.
+        return Response(status=200)
 
     @bp.app_errorhandler(CDSHooksError)
     def _refused(error: CDSHooksError) -> Response:
