@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 import re
 import time
+import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -204,8 +206,12 @@ def create_blueprint() -> Blueprint:
 
     @bp.app_errorhandler(Exception)
     def _crash(error: Exception) -> Response:
-        # A defect of ours, never something the client sent: log the type and trace only.
-        log.exception("unhandled %s", type(error).__name__)
+        # A defect of ours, never something the client sent. The message is not logged: it can
+        # quote data (a pydantic error quotes its input, a card summary holds lab values), so
+        # the log gets the exception type and where in the code it was raised.
+        frames = traceback.extract_tb(error.__traceback__)[-8:]
+        where = " <- ".join(f"{Path(f.filename).name}:{f.lineno} {f.name}" for f in reversed(frames))
+        log.error("unhandled %s at %s", type(error).__name__, where)
         return _error_response(500, "internal error; the service log holds the details")
 
     return bp

@@ -236,15 +236,19 @@ def test_a_wildcard_origin_with_credentials_is_a_configuration_error() -> None:
         CorsSettings(allowed_origins=["*"], allow_credentials=True)
 
 
-def test_a_defect_in_a_service_is_a_json_500_not_a_crash() -> None:
+def test_a_defect_in_a_service_is_a_json_500_logged_without_data(caplog: pytest.LogCaptureFixture) -> None:
     @cds_service(id="broken", hook="patient-view", title="Broken", description="Fails.")
     def broken(call: HookCall) -> CDSResponse:
-        raise RuntimeError("defect")
+        raise ValueError(f"summary too long: Hb 6.1 g/dL for patient {call.context['patientId']}")
 
     app = Flask("test")
     init_app(app, Endpoints(registry=ServiceRegistry([broken])))
     response = app.test_client().post("/cds-services/broken", json=hook_request())
     assert_outcome(response, 500, says="internal error")
+    [record] = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "ValueError" in record.getMessage() and "broken" in record.getMessage()
+    assert "6.1" not in record.getMessage() and "p1" not in record.getMessage()
+    assert record.exc_info is None
 
 
 def test_the_clock_given_to_the_service_is_the_endpoints_clock() -> None:
