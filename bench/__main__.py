@@ -76,18 +76,15 @@ def parser() -> argparse.ArgumentParser:
 
 def plan_of(args: argparse.Namespace) -> Plan:
     plan = QUICK if args.quick else FULL
-    if args.sizes is not None:
-        plan = dataclasses.replace(plan, sizes=args.sizes)
-    if args.http_sizes is not None:
-        plan = dataclasses.replace(plan, http_sizes=args.http_sizes)
-    if args.clients is not None:
-        plan = dataclasses.replace(plan, clients=args.clients)
-    if args.seconds is not None:
-        plan = dataclasses.replace(plan, http_seconds=args.seconds)
-    if args.fhir_sizes is not None:
-        plan = dataclasses.replace(plan, fhir_sizes=args.fhir_sizes)
-    if args.seed is not None:
-        plan = dataclasses.replace(plan, seed=args.seed)
+    given = {
+        "sizes": args.sizes,
+        "http_sizes": args.http_sizes,
+        "clients": args.clients,
+        "http_seconds": args.seconds,
+        "fhir_sizes": args.fhir_sizes,
+        "seed": args.seed,
+    }
+    plan = dataclasses.replace(plan, **{field: value for field, value in given.items() if value is not None})
     if args.no_http:
         plan = dataclasses.replace(plan, http_sizes=())
     if args.no_fhir:

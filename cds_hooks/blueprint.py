@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 from flask import Blueprint, Flask, Response, current_app, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from cds_hooks import metrics
 from cds_hooks.auth import AuthenticationError, JWTVerifier, VerifiedClient
@@ -198,10 +198,8 @@ def create_blueprint() -> Blueprint:
             413: "the request body is larger than this service accepts",
         }
         response = _error_response(status, messages.get(status, error.description or error.name))
-        if status == 405 and isinstance(error.response, Response | type(None)):
-            allowed = error.get_response().headers.get("Allow")
-            if allowed:
-                response.headers["Allow"] = allowed
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
     @bp.app_errorhandler(Exception)
