@@ -151,6 +151,26 @@ def test_an_invalid_request_is_400_naming_the_field(
     assert_outcome(client.post("/cds-services/echo", json=body), 400, field=field, says=says)
 
 
+@pytest.mark.parametrize(
+    ("context", "field"),
+    [
+        ({"userId": "Practitioner/1", "patientId": "x&patient=other"}, "context.patientId"),
+        ({"userId": "Practitioner/1", "patientId": "../Practitioner/1"}, "context.patientId"),
+        ({"userId": "Practitioner/1", "patientId": "1,2"}, "context.patientId"),
+        ({"userId": "Practitioner/1", "patientId": "p" * 65}, "context.patientId"),
+        ({"userId": "Practitioner/1", "patientId": 123}, "context.patientId"),
+        ({"userId": "Practitioner/1", "patientId": "p1", "encounterId": "e 1"}, "context.encounterId"),
+        ({"userId": "Practitioner/1?x=1", "patientId": "p1"}, "context.userId"),
+        ({"userId": "1", "patientId": "p1"}, "context.userId"),
+    ],
+)
+def test_a_context_id_that_cannot_be_a_fhir_id_is_400_naming_it(
+    client: FlaskClient, context: dict[str, Any], field: str
+) -> None:
+    response = client.post("/cds-services/echo", json=hook_request(context=context))
+    assert_outcome(response, 400, field=field)
+
+
 @pytest.mark.parametrize("raw", [b"{", b"", b"[1, 2]", b"null", b"\xff\xfe"])
 def test_a_malformed_body_is_400(client: FlaskClient, raw: bytes) -> None:
     response = client.post("/cds-services/echo", data=raw, content_type="application/json")
