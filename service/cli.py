@@ -207,7 +207,8 @@ def feedback_report(
         overrides.update(data_dir=data_dir, database_url=None)
     if database_url is not None:
         overrides["database_url"] = database_url
-    storage = _settings(config_file, **overrides).storage
+    settings = _settings(config_file, **overrides)
+    storage = settings.storage
     if storage.database_url is None and not (storage.data_dir / SQLITE_FILE_NAME).is_file():
         raise click.ClickException(
             f"no feedback database in {storage.data_dir}: is this the service's data dir?"
@@ -215,7 +216,8 @@ def feedback_report(
     day = since.date() if since is not None else None
     try:
         with FeedbackStore(storage.resolved_url()) as store:
-            stats = rule_statistics(store, day)
+            declared = _registry(settings).override_reason_displays()
+            stats = rule_statistics(store, day, declared)
             if plot is not None:
                 from cds_hooks.feedback.plot import plot_override_rates
 

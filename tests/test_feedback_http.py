@@ -95,6 +95,20 @@ def test_feedback_on_issued_cards_is_counted_per_rule(tmp_path: Path) -> None:
     assert "no-ferritin" in table and "66.7" in table
 
 
+def test_a_reason_sent_as_code_only_is_named_by_the_card_that_offered_it(tmp_path: Path) -> None:
+    """The sandbox sends back the reason's system and code; the report still reads as words."""
+    client = pinned_app(tmp_path).test_client()
+    card = issue_card(client)
+    offered = next(r for r in card["overrideReasons"] if r["code"] == "patient-declined")
+    item = overridden(card, "patient-declined")
+    item["overrideReason"] = {"reason": {"system": offered["system"], "code": offered["code"]}}
+    assert client.post(FEEDBACK, json={"feedback": [item]}).status_code == 200
+
+    [reason] = stats(tmp_path)["no-ferritin"]["topOverrideReasons"]
+    assert reason["display"] == offered["display"]
+    assert offered["display"] in report(tmp_path).stdout
+
+
 def test_the_clinicians_comment_is_never_stored(tmp_path: Path) -> None:
     client = pinned_app(tmp_path).test_client()
     card = issue_card(client)

@@ -52,10 +52,13 @@ def render_card(
         ),
         suggestions=suggestions or None,
         selectionBehavior="any" if suggestions else None,
-        overrideReasons=[
-            Coding(system=OVERRIDE_SYSTEM, code=code, display=text) for code, text in override_reasons
-        ],
+        overrideReasons=list(override_codings(override_reasons)),
     )
+
+
+def override_codings(reasons: tuple[tuple[str, str], ...]) -> tuple[Coding, ...]:
+    """Override reasons as the Codings a card offers and its service declares."""
+    return tuple(Coding(system=OVERRIDE_SYSTEM, code=code, display=text) for code, text in reasons)
 
 
 def shorten(summary: str) -> str:
