@@ -28,6 +28,7 @@ from cds_hooks.cors import CorsSettings, cors_headers
 from cds_hooks.errors import CDSHooksError, operation_outcome
 from cds_hooks.handling import PrefetchFiller, invoke, parse_feedback, parse_json, parse_request
 from cds_hooks.models import CDSResponse, DiscoveryResponse, FeedbackRequest
+from cds_hooks.paths import CanonicalPaths, called_path
 from cds_hooks.service import CDSService, ServiceRegistry
 
 log = logging.getLogger(__name__)
@@ -72,10 +73,12 @@ def _error_response(status: int, message: str, *, field: str | None = None) -> R
 
 
 def _audience() -> str:
+    # The URL as the client called it: that is the URL it signed as the token's audience.
+    path = called_path(request.environ, request.path)
     base = _endpoints().public_base_url
     if base:
-        return base.rstrip("/") + request.path
-    return request.base_url
+        return base.rstrip("/") + path
+    return request.root_url.rstrip("/") + path
 
 
 def _authenticate() -> Response | None:
@@ -218,3 +221,4 @@ def create_blueprint() -> Blueprint:
 def init_app(app: Flask, endpoints: Endpoints) -> None:
     app.extensions[EXTENSION_KEY] = endpoints
     app.register_blueprint(create_blueprint())
+    app.wsgi_app = CanonicalPaths(app.wsgi_app)  # type: ignore[method-assign]

@@ -111,6 +111,26 @@ def test_the_sandbox_token_for_this_url_is_accepted(client: FlaskClient) -> None
     assert call.status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/cds-services/"),
+        ("post", "/cds-services//microcytosis-workup"),
+        ("post", "/cds-services/microcytosis-workup/"),
+    ],
+)
+def test_a_url_as_users_type_it_is_answered_directly_for_its_own_audience(
+    client: FlaskClient, method: str, path: str
+) -> None:
+    """The sandbox appends "/<id>" to the discovery URL a person typed, and signs that URL."""
+    body = json.loads(EXAMPLE.read_text()) if method == "post" else None
+    response = getattr(client, method)(
+        path, json=body, headers=bearer(sandbox_token(f"http://localhost{path}"))
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.headers["Content-Type"] == "application/json"
+
+
 def test_a_token_for_another_endpoint_is_refused(client: FlaskClient) -> None:
     response = client.post(
         "/cds-services/microcytosis-workup",

@@ -233,6 +233,25 @@ def test_cors_preflight_answers_a_browser_client(client: FlaskClient) -> None:
     assert "Access-Control-Allow-Credentials" not in response.headers
 
 
+@pytest.mark.parametrize("path", ["/cds-services/", "/cds-services//echo", "//cds-services///echo/"])
+def test_a_preflight_on_a_typed_url_is_answered_not_redirected(client: FlaskClient, path: str) -> None:
+    response = client.options(
+        path,
+        headers={
+            "Origin": "https://sandbox.cds-hooks.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert response.status_code == 204
+    assert "Access-Control-Allow-Origin" in response.headers
+
+
+def test_a_call_and_discovery_at_typed_urls_reach_the_service(client: FlaskClient) -> None:
+    assert client.post("/cds-services//echo", json=hook_request()).status_code == 200
+    assert client.get("/cds-services/").get_json()["services"][0]["id"] == "echo"
+
+
 def test_cors_on_a_call_and_on_an_error(client: FlaskClient) -> None:
     origin = {"Origin": "https://sandbox.cds-hooks.org"}
     assert client.get("/cds-services", headers=origin).headers["Access-Control-Allow-Origin"] == "*"
