@@ -175,6 +175,20 @@ def services(config_file: Path | None) -> None:
     _print_json(DiscoveryResponse(services=[s.descriptor() for s in registry]).to_wire())
 
 
+@main.command()
+@click.option(
+    "--now",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Date the example as if today were this day (default: today).",
+)
+def example(now: datetime | None) -> None:
+    """Print the README's example patient-view request, its labs dated a few days before today."""
+    from service.examples import example_request
+
+    today = (now or datetime.now(UTC)).date()
+    _print_json(example_request(today=today))
+
+
 @main.command("feedback-report")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="The service's data directory.")
 @click.option("--database-url", help="The service's database URL (instead of --data-dir).")

@@ -19,12 +19,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.app import create_app
-from tests.paths import FIXTURES, SANDBOX_KEYS
+from tests.paths import EXAMPLE_REQUEST, SANDBOX_KEYS
 
 SANDBOX_ISS = "https://sandbox.cds-hooks.org"
 SANDBOX_KID = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f"
 EPIC_ISS = "https://fhir.epic.example.org/interconnect"
-EXAMPLE = FIXTURES / "requests" / "patient-view-microcytosis.json"
+EXAMPLE = EXAMPLE_REQUEST
 EPIC_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 

@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 
 from service.app import SINKS_KEY, create_app
 from tests.conftest import FIXTURE_NOW
-from tests.paths import AHRQ_REQUESTS, FIXTURES, ROOT, SPEC_EXAMPLES
+from tests.paths import AHRQ_REQUESTS, EXAMPLE_REQUEST, ROOT, SPEC_EXAMPLES
 
-EXAMPLE = json.loads((FIXTURES / "requests" / "patient-view-microcytosis.json").read_text())
+EXAMPLE = json.loads((EXAMPLE_REQUEST).read_text())
 FEEDBACK = "/cds-services/microcytosis-workup/feedback"
 
 
