@@ -11,7 +11,6 @@ import logging
 import re
 import time
 import traceback
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from cds_hooks.auth import AuthenticationError, JWTVerifier, VerifiedClient
 from cds_hooks.cors import CorsSettings, cors_headers
 from cds_hooks.errors import CDSHooksError, operation_outcome
 from cds_hooks.handling import PrefetchFiller, invoke, parse_feedback, parse_json, parse_request
+from cds_hooks.ids import new_hex_id
 from cds_hooks.models import CDSResponse, DiscoveryResponse, FeedbackRequest
 from cds_hooks.paths import CanonicalPaths, called_path
 from cds_hooks.service import CDSService, ServiceRegistry
@@ -124,7 +124,7 @@ def create_blueprint() -> Blueprint:
     @bp.before_app_request
     def _begin() -> Response | None:
         supplied = request.headers.get("X-Request-ID", "")
-        g.request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        g.request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else new_hex_id()
         g.started = time.perf_counter()
         if request.method == "OPTIONS":
             return Response(status=204)
