@@ -52,8 +52,8 @@ def test_a_client_needs_a_key_source() -> None:
     [
         ({"jwks_url": "http://ehr.example.org/jwks.json"}, "https URL"),
         ({"jwks_url": "ftp://ehr.example.org/jwks.json"}, "https URL"),
-        ({"jwks_url": "https://user:pw@ehr.example.org/jwks.json"}, "credentials"),
-        ({"jku_prefixes": ["https://ehr.example.org"]}, "must include a path"),
+        ({"jwks_url": "https://user:pw@ehr.example.org/jwks.json"}, "user information"),
+        ({"jku_prefixes": ["https://ehr.example.org"]}, "is not a directory URL"),
         ({"jku_prefixes": ["jwks.json"]}, "https URL"),
     ],
 )
