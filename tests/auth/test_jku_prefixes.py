@@ -21,14 +21,23 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from flask.testing import FlaskClient
 
 from service.app import create_app
+from service.config import ConfigError
 from tests.auth.support import ISSUER, Clock, KeyServer, SigningKey
 from tests.paths import FIXTURES, ROOT, SPEC_EXAMPLES
 
 HOOK = "/cds-services/microcytosis-workup"
 CALLS = {
     "discovery": ("GET", "/cds-services", None),
-    "hook": ("POST", HOOK, json.loads((FIXTURES / "requests" / "patient-view-microcytosis.json").read_text())),
-    "feedback": ("POST", HOOK + "/feedback", json.loads((SPEC_EXAMPLES / "feedback-accepted.json").read_text())),
+    "hook": (
+        "POST",
+        HOOK,
+        json.loads((FIXTURES / "requests" / "patient-view-microcytosis.json").read_text()),
+    ),
+    "feedback": (
+        "POST",
+        HOOK + "/feedback",
+        json.loads((SPEC_EXAMPLES / "feedback-accepted.json").read_text()),
+    ),
 }
 
 # Each climbs from /keys/ to /evil/jwks.json for some server that decodes, splits or trims
@@ -127,18 +136,19 @@ def test_a_prefix_matches_whole_segments_only(keys_host: KeyServer) -> None:
 
 def test_a_prefix_that_is_not_a_directory_is_refused_at_start_up(keys_host: KeyServer) -> None:
     prefix = keys_host.url("/k")
-    with pytest.raises(ValueError, match="not a directory URL") as refused:
+    with pytest.raises(ConfigError, match="not a directory URL") as refused:
         app_trusting(prefix)
     assert repr(prefix) in str(refused.value)
 
 
-def test_serve_refuses_a_prefix_that_is_not_a_directory_naming_it(tmp_path: Path) -> None:
+def test_the_command_refuses_a_prefix_that_is_not_a_directory_naming_it(tmp_path: Path) -> None:
+    # `services` reads the configuration as `serve` does, and stops instead of listening.
     config = tmp_path / "microcyte.toml"
     config.write_text(
         '[[auth.clients]]\niss = "https://ehr.example.org"\njku_prefixes = ["https://keys.example.org/k"]\n'
     )
     done = subprocess.run(
-        [sys.executable, "-m", "service", "serve", "--config", str(config)],
+        [sys.executable, "-m", "service", "services", "--config", str(config)],
         capture_output=True,
         cwd=ROOT,
         timeout=60,
@@ -158,7 +168,9 @@ def test_a_redirect_from_a_jku_is_not_followed(keys_host: KeyServer) -> None:
         try:
             client = app_trusting(redirector.url("/keys/"))
             jku = redirector.url("/keys/tenant/jwks.json")
-            assert {name: call(client, name, ATTACKER_KEY, jku) for name in CALLS} == dict.fromkeys(CALLS, 401)
+            assert {name: call(client, name, ATTACKER_KEY, jku) for name in CALLS} == dict.fromkeys(
+                CALLS, 401
+            )
             assert [hit.path for hit in redirector.hits] == ["/keys/tenant/jwks.json"]
             assert elsewhere.hits == []
         finally:
