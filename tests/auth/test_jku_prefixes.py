@@ -159,12 +159,13 @@ def test_the_command_refuses_a_prefix_that_is_not_a_directory_naming_it(tmp_path
     assert b"jku prefix 'https://keys.example.org/k' is not a directory URL" in done.stderr
 
 
-def test_a_redirect_from_a_jku_is_not_followed(keys_host: KeyServer) -> None:
-    # The genuine folder answers 302 to the attacker's set on another real server.
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_from_a_jku_is_not_followed(status: int) -> None:
+    # The client's folder answers a redirect to the attacker's set on another real server.
     elsewhere = KeyServer.start(ATTACKER_KEY.jwks())
     try:
         redirector = KeyServer.start(ATTACKER_KEY.jwks())
-        redirector.status, redirector.location = 302, elsewhere.url()
+        redirector.status, redirector.location = status, elsewhere.url()
         try:
             client = app_trusting(redirector.url("/keys/"))
             jku = redirector.url("/keys/tenant/jwks.json")
