@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from service.app import create_app
 from service.config import ConfigError
 from tests.auth.support import ISSUER, Clock, KeyServer, SigningKey
-from tests.paths import FIXTURES, ROOT, SPEC_EXAMPLES
+from tests.paths import EXAMPLE_REQUEST, ROOT, SPEC_EXAMPLES
 
 HOOK = "/cds-services/microcytosis-workup"
 CALLS = {
@@ -31,7 +31,7 @@ CALLS = {
     "hook": (
         "POST",
         HOOK,
-        json.loads((FIXTURES / "requests" / "patient-view-microcytosis.json").read_text()),
+        json.loads((EXAMPLE_REQUEST).read_text()),
     ),
     "feedback": (
         "POST",
