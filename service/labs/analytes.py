@@ -43,6 +43,10 @@ class Analyte:
     def factor(self, ucum: str) -> float | None:
         return self.units.get(ucum)
 
+    def expressed(self, value: float, ucum: str) -> float:
+        """A value in the canonical unit, expressed in another accepted unit (for a card's text)."""
+        return value / self.units[ucum]
+
 
 def _units(pairs: Mapping[str, float]) -> Mapping[str, float]:
     """Accept each unit also with ``l`` for ``L``: UCUM defines both symbols as the litre."""
