@@ -1,7 +1,7 @@
 """Prefetch: rendering templates and telling each key's state apart.
 
 A prefetch key arrives in one of four states, and each means something different
-(../cds-hooks-reference, "Prefetch"): present (data), null (the client looked and found
+(docs/protocol.md#prefetch-states): present (data), null (the client looked and found
 nothing), an OperationOutcome (the client tried and failed: treat as absent), or absent (the
 client did not try: the service must fetch it or answer 412). Getting this wrong is the
 commonest defect in published services, so the distinction lives in one place.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import sys
@@ -43,6 +44,17 @@ def _open_storage_once(settings: Settings) -> None:
         FeedbackStore(settings.storage.resolved_url()).close()
     except StorageError as error:
         raise click.ClickException(str(error)) from None
+
+
+def _require_matplotlib() -> None:
+    """matplotlib (about 120 MB) is the optional ``report`` extra: only ``--plot`` needs it."""
+    try:
+        importlib.import_module("matplotlib")
+    except ImportError:
+        raise click.ClickException(
+            "--plot needs matplotlib, which cannot be imported: install it with "
+            "pip install 'microcyte[report]'"
+        ) from None
 
 
 def _registry(settings: Settings) -> ServiceRegistry:
@@ -216,6 +228,8 @@ def feedback_report(
 
     if data_dir is not None and database_url is not None:
         raise click.UsageError("give --data-dir or --database-url, not both")
+    if plot is not None:
+        _require_matplotlib()  # before any work: the table alone is not what was asked for
     overrides: dict[str, Any] = {}
     if data_dir is not None:
         overrides.update(data_dir=data_dir, database_url=None)

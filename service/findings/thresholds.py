@@ -1,4 +1,4 @@
-"""Every clinical threshold of the workup, each beside its source (clinical-reference section 4).
+"""Every clinical threshold of the workup, each beside its source (docs/workup.md#thresholds).
 
 Values marked "design default" are choices of ours where no guideline fixes one; the
 finding they decide says so.
@@ -54,7 +54,7 @@ HCT_PERSISTENT_MEN = 52.0  # %
 HCT_PERSISTENT_WOMEN = 48.0
 SPO2_HYPOXEMIA = 92.0  # %, below this hypoxemia points to a secondary erythrocytosis (MSD)
 
-# --- cytopenias (design default, clinical-reference section 4) -------------------------------
+# --- cytopenias (design default, docs/workup.md#cytopenia-thresholds) ------------------------
 WBC_LOW = 4.0  # 10*9/L
 ANC_LOW = 1.5  # 10*9/L: a low neutrophil count counts as the white-cell lineage too
 PLATELETS_LOW = 150.0  # 10*9/L
