@@ -93,7 +93,7 @@ class Observation(Element):
     resourceType: Literal["Observation"] | None = None
     id: IdValue | None = None
     status: CodeValue
-    code: CodeableConcept
+    code: CodeableConcept | None  # a required member that may be null, as R4B declares it
     subject: Reference | None = None
     effectiveDateTime: DateTimeValue | None = None
     effectiveInstant: InstantValue | None = None
