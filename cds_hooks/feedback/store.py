@@ -59,10 +59,10 @@ class FeedbackStore:
     connections must not cross processes.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int | None = None) -> None:
         parsed = parse_database_url(url)
         self._name = describe(parsed)
-        self._engine = open_engine(parsed)
+        self._engine = open_engine(parsed, pool_size)
         self._writer = self._engine.execution_options(**{WRITE_OPTION: True})
         try:
             self.schema_version = migrate(self._writer)
