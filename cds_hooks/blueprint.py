@@ -195,7 +195,10 @@ def create_blueprint() -> Blueprint:
     @bp.app_errorhandler(CDSHooksError)
     def _refused(error: CDSHooksError) -> Response:
         log.info("refused with %s: %s", error.status, error.field or "request")
-        return json_response(error.outcome(), error.status)
+        response = json_response(error.outcome(), error.status)
+        if error.retry_after_seconds is not None:
+            response.headers["Retry-After"] = str(error.retry_after_seconds)
+        return response
 
     @bp.app_errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

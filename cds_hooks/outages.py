@@ -23,9 +23,11 @@ class OutageLog:
         what: str,
         *,
         interval_seconds: float = DEFAULT_INTERVAL_SECONDS,
+        level: int = logging.ERROR,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._log = logger
+        self._level = level
         self._what = what
         self._interval = interval_seconds
         self._clock = clock
@@ -40,13 +42,14 @@ class OutageLog:
             now = self._clock()
             if self._since is None:
                 self._since, self._last_line, self._unlogged = now, now, 0
-                self._log.error("%s unavailable: %s", self._what, reason)
+                self._log.log(self._level, "%s unavailable: %s", self._what, reason)
                 return
             self._unlogged += 1
             if now - self._last_line < self._interval:
                 return
             count, self._unlogged, self._last_line = self._unlogged, 0, now
-        self._log.error(
+        self._log.log(
+            self._level,
             "%s still unavailable after %.0f s: %s (%d more failures)",
             self._what,
             now - self._since,
