@@ -185,6 +185,9 @@ class RedisReplayCache:
             )
         return self._epoch(self._call(lambda: self._client.get(EPOCH_KEY)))
 
+    def close(self) -> None:
+        self._client.close()
+
     def problem(self) -> str | None:
         try:
             self._call(self._client.ping)
