@@ -118,7 +118,7 @@ def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Depl
             "MICROCYTE_AUTH__LEEWAY_SECONDS": str(LEEWAY_SECONDS),
         }.items():
             monkeypatch.setenv(name, value)
-        # Started together on a fresh database, as a hospital would: one migrates, the other waits.
+        # Both on a fresh database and a fresh Redis: the first migrates and starts the epoch.
         instances = [
             stack.enter_context(
                 running("--config", str(DEPLOY / "microcyte.toml"), "--trust", "cds-hooks-sandbox")
@@ -222,6 +222,7 @@ def test_the_reference_deployment(deployment: Deployment) -> None:
     deployment.redis.stop()
     direct = deployment.call(a, "/cds-services")
     assert direct.status_code == 503 and direct.headers["Retry-After"].isdigit()
+    assert deployment.call(b, feedback_path, item).status_code == 503
     assert deployment.ready(a).status_code == 503
     wait_for(lambda: deployment.ready(front).status_code == 503, "haproxy to drop both instances")
     deployment.redis.start()
