@@ -95,6 +95,7 @@ def _authenticate() -> Response | None:
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
     except AuthenticationUnavailable as unavailable:
+        metrics.AUTH_UNAVAILABLE.labels(reason=unavailable.reason).inc()
         response = _error_response(503, "the service cannot check tokens now; retry later with a new token")
         response.headers["Retry-After"] = str(unavailable.retry_after_seconds)
         return response

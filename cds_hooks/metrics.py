@@ -38,7 +38,7 @@ CARDS = Counter("cds_cards_total", "Cards issued", ["service", "rule", "indicato
 FHIR_FETCHES = Counter("cds_fhir_fetches_total", "FHIR queries run for missing prefetch", ["outcome"])
 AUTH_FAILURES = Counter("cds_auth_failures_total", "Calls refused by JWT authentication", ["reason"])
 FEEDBACK_ITEMS = Counter("cds_feedback_items_total", "Feedback items stored", ["service", "outcome"])
-# store: "replay" (the jti store) or "feedback" (the feedback database).
+# store: "feedback" (the feedback database); the replay store's count is cds_auth_unavailable_total.
 STORE_ERRORS = Counter(
     "cds_store_errors_total", "Operations that failed because a store did not answer", ["store"]
 )
@@ -48,9 +48,10 @@ STORE_UP = Gauge(
     ["store"],
     multiprocess_mode="livemostrecent",
 )
-REPLAY_EPOCH_REFUSALS = Counter(
-    "cds_replay_epoch_refusals_total",
-    "Tokens refused because they were issued before the replay store last lost its data",
+AUTH_UNAVAILABLE = Counter(
+    "cds_auth_unavailable_total",
+    "Calls answered 503 because their token could not be checked (replay store down or recovering)",
+    ["reason"],
 )
 ISSUED_CARDS_PENDING = Gauge(
     "cds_issued_cards_pending",

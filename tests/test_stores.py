@@ -80,7 +80,7 @@ def test_an_unreachable_replay_store_is_a_503_logged_once_and_counted(
     assert len(errors) == 1
     assert "replay store" in errors[0].getMessage()
     page = client.get("/metrics").get_data(as_text=True)
-    assert _sample(page, "cds_store_errors_total", store="replay") >= 20
+    assert _sample(page, "cds_auth_unavailable_total", reason="replay store unavailable") == 20
 
 
 def test_readiness_needs_the_replay_store(redis_server: RedisServer) -> None:

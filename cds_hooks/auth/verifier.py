@@ -35,7 +35,6 @@ import requests
 from jwt import PyJWS
 from jwt.exceptions import PyJWTError
 
-from cds_hooks import metrics
 from cds_hooks.auth.claims import check_claims
 from cds_hooks.auth.client import ASYMMETRIC_ALGORITHMS, TrustedClient
 from cds_hooks.auth.errors import AuthenticationError, AuthenticationUnavailable
@@ -160,13 +159,11 @@ class JWTVerifier:
             use = self._replay.record(replay_key(client.iss, claims.jti), ttl, issued_at)
         except ReplayStoreError as error:
             self._store_outage.failed(str(error))
-            metrics.STORE_ERRORS.labels(store="replay").inc()
             raise AuthenticationUnavailable(
                 "replay store unavailable", retry_after_seconds=STORE_DOWN_RETRY_AFTER_SECONDS
             ) from None
         self._store_outage.succeeded()
         if issued_at < use.epoch:
-            metrics.REPLAY_EPOCH_REFUSALS.inc()
             wait = use.epoch + leeway - now
             if wait > 0:
                 # A token minted now is still inside the doubt: a new one is good in `wait`.
