@@ -11,7 +11,6 @@ import logging
 import re
 import time
 import traceback
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,7 +26,9 @@ from cds_hooks.auth import AuthenticationError, AuthenticationUnavailable, JWTVe
 from cds_hooks.cors import CorsSettings, cors_headers
 from cds_hooks.errors import CDSHooksError, operation_outcome
 from cds_hooks.handling import PrefetchFiller, invoke, parse_feedback, parse_json, parse_request
+from cds_hooks.ids import new_hex_id
 from cds_hooks.models import CDSResponse, DiscoveryResponse, FeedbackRequest
+from cds_hooks.paths import CanonicalPaths, called_path
 from cds_hooks.service import CDSService, ServiceRegistry
 
 log = logging.getLogger(__name__)
@@ -72,10 +73,12 @@ def _error_response(status: int, message: str, *, field: str | None = None) -> R
 
 
 def _audience() -> str:
+    # The URL as the client called it: that is the URL it signed as the token's audience.
+    path = called_path(request.environ, request.path)
     base = _endpoints().public_base_url
     if base:
-        return base.rstrip("/") + request.path
-    return request.base_url
+        return base.rstrip("/") + path
+    return request.root_url.rstrip("/") + path
 
 
 def _authenticate() -> Response | None:
@@ -130,7 +133,7 @@ def create_blueprint() -> Blueprint:
     @bp.before_app_request
     def _begin() -> Response | None:
         supplied = request.headers.get("X-Request-ID", "")
-        g.request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        g.request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else new_hex_id()
         g.started = time.perf_counter()
         if request.method == "OPTIONS":
             return Response(status=204)
@@ -230,3 +233,4 @@ def create_blueprint() -> Blueprint:
 def init_app(app: Flask, endpoints: Endpoints) -> None:
     app.extensions[EXTENSION_KEY] = endpoints
     app.register_blueprint(create_blueprint())
+    app.wsgi_app = CanonicalPaths(app.wsgi_app)  # type: ignore[method-assign]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from datetime import UTC, datetime
@@ -41,6 +42,17 @@ def _open_storage_once(settings: Settings) -> None:
         FeedbackStore(settings.storage.resolved_url()).close()
     except StorageError as error:
         raise click.ClickException(str(error)) from None
+
+
+def _require_matplotlib() -> None:
+    """matplotlib (about 120 MB) is the optional ``report`` extra: only ``--plot`` needs it."""
+    try:
+        importlib.import_module("matplotlib")
+    except ImportError:
+        raise click.ClickException(
+            "--plot needs matplotlib, which cannot be imported: install it with "
+            "pip install 'microcyte[report]'"
+        ) from None
 
 
 def _registry(settings: Settings) -> ServiceRegistry:
@@ -177,6 +189,20 @@ def services(config_file: Path | None) -> None:
     _print_json(DiscoveryResponse(services=[s.descriptor() for s in registry]).to_wire())
 
 
+@main.command()
+@click.option(
+    "--now",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Date the example as if today were this day (default: today).",
+)
+def example(now: datetime | None) -> None:
+    """Print the README's example patient-view request, its labs dated a few days before today."""
+    from service.examples import example_request
+
+    today = (now or datetime.now(UTC)).date()
+    _print_json(example_request(today=today))
+
+
 @main.command("feedback-report")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="The service's data directory.")
 @click.option("--database-url", help="The service's database URL (instead of --data-dir).")
@@ -204,12 +230,15 @@ def feedback_report(
 
     if data_dir is not None and database_url is not None:
         raise click.UsageError("give --data-dir or --database-url, not both")
+    if plot is not None:
+        _require_matplotlib()  # before any work: the table alone is not what was asked for
     overrides: dict[str, Any] = {}
     if data_dir is not None:
         overrides.update(data_dir=data_dir, database_url=None)
     if database_url is not None:
         overrides["database_url"] = database_url
-    storage = _settings(config_file, **overrides).storage
+    settings = _settings(config_file, **overrides)
+    storage = settings.storage
     if storage.database_url is None and not (storage.data_dir / SQLITE_FILE_NAME).is_file():
         raise click.ClickException(
             f"no feedback database in {storage.data_dir}: is this the service's data dir?"
@@ -217,7 +246,8 @@ def feedback_report(
     day = since.date() if since is not None else None
     try:
         with FeedbackStore(storage.resolved_url()) as store:
-            stats = rule_statistics(store, day)
+            declared = _registry(settings).override_reason_displays()
+            stats = rule_statistics(store, day, declared)
             if plot is not None:
                 from cds_hooks.feedback.plot import plot_override_rates
 

@@ -19,11 +19,11 @@ import pytest
 import requests
 
 from cds_hooks.models import CDSResponse, DiscoveryResponse
-from tests.paths import FIXTURES, ROOT, SANDBOX_KEYS
+from tests.paths import EXAMPLE_REQUEST, FIXTURES, ROOT, SANDBOX_KEYS
 from tests.ports import free_port
 from tests.redisserver import RedisServer
 
-EXAMPLE = FIXTURES / "requests" / "patient-view-microcytosis.json"
+EXAMPLE = EXAMPLE_REQUEST
 SANDBOX_ISS = "https://sandbox.cds-hooks.org"
 SANDBOX_KID = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f"
 MICROCYTE = [sys.executable, "-m", "service"]

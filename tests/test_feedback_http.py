@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 
 from service.app import SINKS_KEY, create_app
 from tests.conftest import FIXTURE_NOW
-from tests.paths import AHRQ_REQUESTS, FIXTURES, ROOT, SPEC_EXAMPLES
+from tests.paths import AHRQ_REQUESTS, EXAMPLE_REQUEST, ROOT, SPEC_EXAMPLES
 
-EXAMPLE = json.loads((FIXTURES / "requests" / "patient-view-microcytosis.json").read_text())
+EXAMPLE = json.loads((EXAMPLE_REQUEST).read_text())
 FEEDBACK = "/cds-services/microcytosis-workup/feedback"
 
 
@@ -93,6 +93,20 @@ def test_feedback_on_issued_cards_is_counted_per_rule(tmp_path: Path) -> None:
 
     table = report(tmp_path).stdout
     assert "no-ferritin" in table and "66.7" in table
+
+
+def test_a_reason_sent_as_code_only_is_named_by_the_card_that_offered_it(tmp_path: Path) -> None:
+    """The sandbox sends back the reason's system and code; the report still reads as words."""
+    client = pinned_app(tmp_path).test_client()
+    card = issue_card(client)
+    offered = next(r for r in card["overrideReasons"] if r["code"] == "patient-declined")
+    item = overridden(card, "patient-declined")
+    item["overrideReason"] = {"reason": {"system": offered["system"], "code": offered["code"]}}
+    assert client.post(FEEDBACK, json={"feedback": [item]}).status_code == 200
+
+    [reason] = stats(tmp_path)["no-ferritin"]["topOverrideReasons"]
+    assert reason["display"] == offered["display"]
+    assert offered["display"] in report(tmp_path).stdout
 
 
 def test_the_clinicians_comment_is_never_stored(tmp_path: Path) -> None:

@@ -12,9 +12,9 @@ from flask.testing import FlaskClient
 
 from cds_hooks.logs import JsonFormatter, RequestContextFilter
 from service.ops import READINESS_KEY, BoundedCheck, Dependency
-from tests.paths import FIXTURES
+from tests.paths import EXAMPLE_REQUEST
 
-EXAMPLE = json.loads((FIXTURES / "requests" / "patient-view-microcytosis.json").read_text())
+EXAMPLE = json.loads((EXAMPLE_REQUEST).read_text())
 
 
 def test_health_needs_no_authentication() -> None:

@@ -8,6 +8,7 @@ concurrency tests, so it is refused up front rather than half-working.
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import time
 from pathlib import Path
@@ -133,8 +134,25 @@ def _use_wal(cursor: sqlite3.Cursor) -> None:
 
 
 def _postgresql_engine(url: URL, pool: dict[str, Any]) -> Engine:
+    _require_psycopg()
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = POSTGRESQL_CONNECT_TIMEOUT_S
     # pre_ping replaces connections a server restart or a failover left dead.
     return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool)
+
+
+def _require_psycopg() -> None:
+    """The PostgreSQL driver is an optional extra: name it, rather than let SQLAlchemy's import fail.
+
+    A single instance on SQLite never needs psycopg, so a plain install leaves it out; a
+    deployment that names a PostgreSQL URL without it must learn what to install, at start-up,
+    not from a traceback.
+    """
+    try:
+        importlib.import_module("psycopg")
+    except ImportError:
+        raise StorageError(
+            "a PostgreSQL database needs the psycopg driver, which cannot be imported: "
+            "install it with pip install 'microcyte[postgres]'"
+        ) from None

@@ -1,6 +1,6 @@
 """Known diagnoses, pregnancy and menopausal status, from Conditions and status Observations.
 
-Codes are the verified ones of clinical-reference section 3; nothing is matched on text.
+Codes are the verified ones of docs/workup.md#patient-context; nothing is matched on text.
 """
 
 from __future__ import annotations
