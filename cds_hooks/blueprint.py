@@ -22,7 +22,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from cds_hooks import metrics
-from cds_hooks.auth import AuthenticationError, JWTVerifier, VerifiedClient
+from cds_hooks.auth import AuthenticationError, AuthenticationUnavailable, JWTVerifier, VerifiedClient
 from cds_hooks.cors import CorsSettings, cors_headers
 from cds_hooks.errors import CDSHooksError, operation_outcome
 from cds_hooks.handling import PrefetchFiller, invoke, parse_feedback, parse_json, parse_request
@@ -82,7 +82,11 @@ def _audience() -> str:
 
 
 def _authenticate() -> Response | None:
-    """Verify the caller's JWT; a refusal is a bare 401, its reason only in the log and metrics."""
+    """Verify the caller's JWT; a refusal is a bare 401, its reason only in the log and metrics.
+
+    A token that cannot be checked now (the replay store is down or recovering) is a 503
+    with Retry-After: the client's credentials are not at fault, and a 401 would say so.
+    """
     verifier = _endpoints().verifier
     if verifier is None:
         return None
@@ -92,6 +96,11 @@ def _authenticate() -> Response | None:
         metrics.AUTH_FAILURES.labels(reason=failure.reason).inc()
         response = _error_response(401, "authentication required")
         response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    except AuthenticationUnavailable as unavailable:
+        metrics.AUTH_UNAVAILABLE.labels(reason=unavailable.reason).inc()
+        response = _error_response(503, "the service cannot check tokens now; retry later with a new token")
+        response.headers["Retry-After"] = str(unavailable.retry_after_seconds)
         return response
     return None
 
@@ -190,7 +199,10 @@ def create_blueprint() -> Blueprint:
     @bp.app_errorhandler(CDSHooksError)
     def _refused(error: CDSHooksError) -> Response:
         log.info("refused with %s: %s", error.status, error.field or "request")
-        return json_response(error.outcome(), error.status)
+        response = json_response(error.outcome(), error.status)
+        if error.retry_after_seconds is not None:
+            response.headers["Retry-After"] = str(error.retry_after_seconds)
+        return response
 
     @bp.app_errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import importlib
 import os
-import shutil
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -132,16 +130,20 @@ def serve(
             bold=True,
             err=True,
         )
-    metrics_dir = tempfile.mkdtemp(prefix="microcyte-metrics-")
-    # prometheus_client reads this when first imported: set it before the app is imported.
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    try:
+    from service import startup
+
+    startup.configure_logging(settings)
+    with startup.metrics_directory() as metrics_dir:
+        # prometheus_client reads this when first imported: set it before the app is imported.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         _open_storage_once(settings)
+        try:
+            startup.check_replay_store(settings)
+        except ConfigError as error:
+            raise click.ClickException(str(error)) from None
         from service.server import run
 
         run(settings)
-    finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @main.command()

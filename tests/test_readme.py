@@ -86,3 +86,11 @@ def test_the_curl_example_stays_current(days_later: int) -> None:
 def test_the_readme_lists_the_services_microcyte_registers(client: FlaskClient) -> None:
     for service in client.get("/cds-services").get_json()["services"]:
         assert f"`{service['id']}`" in README
+
+
+def test_the_reference_redis_is_configured_as_the_readme_says_it_must_be() -> None:
+    section = README[README.index("## Several instances") :]
+    config = (ROOT / "deploy" / "redis.conf").read_text().splitlines()
+    for setting in ("appendonly yes", "appendfsync always", "maxmemory-policy noeviction"):
+        assert f"`{setting}`" in section
+        assert setting in config

@@ -74,21 +74,27 @@ def reason(error: BaseException) -> str:
     return lines[0] if lines else type(cause).__name__
 
 
-def open_engine(url: URL) -> Engine:
-    """An engine for a URL returned by :func:`parse_database_url`."""
+def open_engine(url: URL, pool_size: int | None = None) -> Engine:
+    """An engine for a URL returned by :func:`parse_database_url`.
+
+    ``pool_size`` caps the connections it holds (no overflow): every instance's pools add
+    up on one PostgreSQL server, whose ``max_connections`` is 100 by default. None keeps
+    SQLAlchemy's default (5, and 10 more under load), for short-lived tools.
+    """
+    pool: dict[str, Any] = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
-    return _postgresql_engine(url)
+        return _sqlite_engine(url, pool)
+    return _postgresql_engine(url, pool)
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_engine(url: URL, pool: dict[str, Any]) -> Engine:
     assert url.database is not None  # parse_database_url refuses in-memory databases
     path = Path(url.database)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise StorageError(f"cannot create the folder of {describe(url)}: {error.strerror}") from None
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, **pool)
 
     @event.listens_for(engine, "connect")
     def _tune(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -127,13 +133,13 @@ def _use_wal(cursor: sqlite3.Cursor) -> None:
     raise StorageError("the SQLite file cannot be switched to WAL mode (is it on a network file system?)")
 
 
-def _postgresql_engine(url: URL) -> Engine:
+def _postgresql_engine(url: URL, pool: dict[str, Any]) -> Engine:
     _require_psycopg()
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = POSTGRESQL_CONNECT_TIMEOUT_S
     # pre_ping replaces connections a server restart or a failover left dead.
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool)
 
 
 def _require_psycopg() -> None:
