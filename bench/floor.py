@@ -55,13 +55,19 @@ def floor_app() -> Flask:
 class FloorRow:
     size: int
     rounds: int
-    microcyte_us: float  # median per request
+    microcyte_us: float  # median wall time per request
     floor_us: float
+    microcyte_cpu_us: float  # median CPU time of the process per request: what other work cannot inflate
+    floor_cpu_us: float
     cards: int
 
     @property
     def ratio(self) -> float:
         return self.microcyte_us / self.floor_us
+
+    @property
+    def cpu_ratio(self) -> float:
+        return self.microcyte_cpu_us / self.floor_cpu_us
 
 
 def measure(size: int, rounds: int, seed: int = 8) -> FloorRow:
@@ -77,19 +83,29 @@ def measure(size: int, rounds: int, seed: int = 8) -> FloorRow:
         floor.post(SERVICE_URL, data=body, content_type="application/json")
     ours: list[float] = []
     bare: list[float] = []
+    ours_cpu: list[float] = []
+    bare_cpu: list[float] = []
     gc.collect()
     for _ in range(rounds):
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.process_time()
         floor.post(SERVICE_URL, data=body, content_type="application/json")
-        middle = time.perf_counter()
+        middle, middle_cpu = time.perf_counter(), time.process_time()
         answered = service.post(SERVICE_URL, data=body, content_type="application/json")
-        ended = time.perf_counter()
+        ended, ended_cpu = time.perf_counter(), time.process_time()
         if answered.status_code != 200:
             raise BenchError(f"the service answered HTTP {answered.status_code}")
         bare.append(middle - started)
         ours.append(ended - middle)
+        bare_cpu.append(middle_cpu - started_cpu)
+        ours_cpu.append(ended_cpu - middle_cpu)
     app.extensions["microcyte.feedback"].close()
-    return FloorRow(size, rounds, statistics.median(ours) * 1e6, statistics.median(bare) * 1e6, cards)
+
+    def median_us(values: list[float]) -> float:
+        return statistics.median(values) * 1e6
+
+    return FloorRow(
+        size, rounds, median_us(ours), median_us(bare), median_us(ours_cpu), median_us(bare_cpu), cards
+    )
 
 
 def section(rows: list[FloorRow], load_before: tuple[float, ...], load_after: tuple[float, ...]) -> str:
@@ -97,13 +113,14 @@ def section(rows: list[FloorRow], load_before: tuple[float, ...], load_after: tu
         return ", ".join(f"{v:.2f}" for v in values)
 
     lines = [
-        "| results | Microcyte (median) | floor (median) | ratio | target | cards |",
-        "|---:|---:|---:|---:|---|---:|",
+        "| results | Microcyte (median) | floor (median) | ratio | CPU time ratio | target | cards |",
+        "|---:|---:|---:|---:|---:|---|---:|",
     ]
     for r in rows:
         verdict = "met" if r.ratio <= TARGET_RATIO else "MISSED"
         lines.append(
             f"| {r.size:,} | {r.microcyte_us:,.0f} µs | {r.floor_us:,.0f} µs | {r.ratio:.2f} | "
+            f"{r.cpu_ratio:.2f} | "
             f"≤ {TARGET_RATIO:g}: {verdict} | {r.cards} |"
         )
     lines.append("")
@@ -129,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     text = section(rows, before, after)
     print(text, end="")
     payload = {
-        "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
+        "rows": [{**asdict(r), "ratio": r.ratio, "cpu_ratio": r.cpu_ratio} for r in rows],
         "load_before": before,
         "load_after": after,
         "command": " ".join(["python -m bench.floor", *(argv if argv is not None else sys.argv[1:])]),
