@@ -38,6 +38,8 @@ from cds_hooks.fhir.transport import RETRY_STATUSES, Unavailable, get_json
 from cds_hooks.shapes import Resource, is_resource
 
 log = logging.getLogger(__name__)
+# urllib3 logs each request line at DEBUG, and the URLs of a fetch hold patient ids.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 
 # A worker stops this long (at most a quarter of the time left) before the caller's
 # deadline, so that what it has (the first pages of a search) reaches the caller instead of
