@@ -50,11 +50,10 @@ class Link:
 class Bundle:
     """A Bundle whose ``entry`` and ``link`` have the shape FHIR gives them.
 
-    ``raw`` is the Bundle as sent; ``entries`` are its entry objects (an entry may carry no
-    resource: a deleted one in a history, say) and ``resources`` the resources they hold.
+    ``entries`` are its entry objects (an entry may carry no resource: a deleted one in a
+    history, say) and ``resources`` the resources they hold.
     """
 
-    raw: Mapping[str, Any]
     entries: tuple[Mapping[str, Any], ...]
     resources: tuple[Resource, ...]
     links: tuple[Link, ...]
@@ -96,7 +95,7 @@ def read_bundle(value: Mapping[str, Any], path: str) -> Bundle:
         if not isinstance(url, str):
             raise Malformed(f"{where}.url", "must be a string")
         links.append(Link(relation, url))
-    return Bundle(value, tuple(entries), tuple(resources), tuple(links))
+    return Bundle(tuple(entries), tuple(resources), tuple(links))
 
 
 def issue_codes(outcome: Mapping[str, Any]) -> tuple[str, ...]:
