@@ -109,6 +109,15 @@ class Coding(WireModel):
     code: str = Field(min_length=1)
     display: str | None = None
 
+    @field_validator("system", "code", "display")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        # An override reason is stored as text, and PostgreSQL holds no NUL: the item could
+        # never be stored, and the client, told to send it again, would resend it forever.
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain a NUL character")
+        return value
+
 
 # --- discovery --------------------------------------------------------------------------
 
