@@ -26,7 +26,8 @@ MARKER = "zqxMarkerJaneRoe19800102qzx"
 WORKUP = "/cds-services/microcytosis-workup"
 IRON_CHECK = "/cds-services/iron-prescribing-check"
 FEEDBACK = "/cds-services/microcytosis-workup/feedback"
-EXAMPLE = json.loads((FIXTURES / "requests" / "patient-view-microcytosis.json").read_text())
+# A case rather than the README's example, whose home and dates move with the README.
+EXAMPLE = json.loads((FIXTURES / "cases" / "01-microcytic-anemia-no-ferritin.json").read_text())["request"]
 ORDER_SELECT = json.loads((FIXTURES / "cases" / "79-order-select-thalassemia-trait-rxnorm.json").read_text())[
     "request"
 ]
