@@ -1,9 +1,10 @@
 """No 5xx for anything a client sends: valid bodies, mutated, posted through the real app.
 
 The bodies are the hand-made cases of fixtures/cases/ (both services) and the spec's feedback
-examples, each broken by :mod:`tests.property.mutations`. Whatever arrives, the answer is a 200 that is valid CDS Hooks (a feedback 200 has no body), or an
-OperationOutcome with a 4xx the endpoint may give and the issue code that status carries.
-The profile in conftest.py bounds the run; ``HYPOTHESIS_PROFILE=long`` explores further.
+examples, each broken by :mod:`tests.property.mutations`. Whatever arrives, the answer is a 200
+that is valid CDS Hooks (a feedback 200 has no body), or an OperationOutcome with a 4xx the
+endpoint may give and the issue code that status carries. The profile in conftest.py bounds the
+run; ``HYPOTHESIS_PROFILE=long`` explores further.
 """
 
 from __future__ import annotations
