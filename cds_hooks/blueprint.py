@@ -11,6 +11,7 @@ import logging
 import re
 import time
 import traceback
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from cds_hooks import metrics
 from cds_hooks.auth import AuthenticationError, AuthenticationUnavailable, JWTVerifier, VerifiedClient
 from cds_hooks.cors import CorsSettings, cors_headers
-from cds_hooks.errors import CDSHooksError, operation_outcome
+from cds_hooks.errors import CDSHooksError, loggable_field, operation_outcome, quoted
 from cds_hooks.handling import PrefetchFiller, invoke, parse_feedback, parse_json, parse_request
 from cds_hooks.ids import new_hex_id
 from cds_hooks.models import CDSResponse, DiscoveryResponse, FeedbackRequest
@@ -35,7 +36,9 @@ log = logging.getLogger(__name__)
 
 EXTENSION_KEY = "cds_hooks"
 _JSON_TYPES = ("application/json",)
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+# A request id from a proxy is kept (logged, echoed) only when it is a UUID or 32 hex digits
+# (nginx's $request_id): an opaque id of a fixed shape, unlike free text, can carry no name.
+_SAFE_REQUEST_ID = re.compile(r"^(?:[0-9A-Fa-f]{32}|[0-9A-Fa-f]{8}(?:-[0-9A-Fa-f]{4}){3}-[0-9A-Fa-f]{12})$")
 
 CardsSink = Callable[[CDSService, CDSResponse, datetime], None]
 FeedbackSink = Callable[[CDSService, FeedbackRequest, datetime], None]
@@ -116,14 +119,16 @@ def _check_fhir_server(fhir_server: str | None) -> None:
 
 def _json_body() -> Any:
     if request.mimetype not in _JSON_TYPES and not request.mimetype.endswith("+json"):
-        raise CDSHooksError(415, f"Content-Type must be application/json, not {request.mimetype or 'none'!r}")
+        raise CDSHooksError(
+            415, f"Content-Type must be application/json, not {quoted(request.mimetype or 'none')}"
+        )
     return parse_json(request.get_data(cache=False))
 
 
 def _service(service_id: str) -> CDSService:
     service = _endpoints().registry.get(service_id)
     if service is None:
-        raise CDSHooksError(404, f"no CDS service with id {service_id!r}")
+        raise CDSHooksError(404, f"no CDS service with id {quoted(service_id)}")
     return service
 
 
@@ -174,7 +179,8 @@ def create_blueprint() -> Blueprint:
         endpoints = _endpoints()
         service = _service(service_id)
         hook_request = parse_request(_json_body())
-        g.hook_instance = hook_request.hookInstance
+        # Logged in its canonical form: the UUID parser also takes braces, "urn:uuid:" and more.
+        g.hook_instance = str(uuid.UUID(hook_request.hookInstance))
         _check_fhir_server(hook_request.fhirServer)
         now = endpoints.clock()
         response = invoke(service, hook_request, now=now, fill=endpoints.fill)
@@ -198,7 +204,7 @@ def create_blueprint() -> Blueprint:
 
     @bp.app_errorhandler(CDSHooksError)
     def _refused(error: CDSHooksError) -> Response:
-        log.info("refused with %s: %s", error.status, error.field or "request")
+        log.info("refused with %s: %s", error.status, loggable_field(error.field))
         response = json_response(error.outcome(), error.status)
         if error.retry_after_seconds is not None:
             response.headers["Retry-After"] = str(error.retry_after_seconds)
@@ -208,8 +214,8 @@ def create_blueprint() -> Blueprint:
     def _http_error(error: HTTPException) -> Response:
         status = error.code or 500
         messages = {
-            404: f"no such endpoint: {request.path}",
-            405: f"method {request.method} is not allowed on {request.path}",
+            404: f"no such endpoint: {quoted(request.path)}",
+            405: f"method {quoted(request.method)} is not allowed on {quoted(request.path)}",
             413: "the request body is larger than this service accepts",
         }
         response = _error_response(status, messages.get(status, error.description or error.name))

@@ -7,9 +7,18 @@ for something it sent.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
+
+# An answer echoes at most this much of what the client sent, and says no more than this.
+QUOTE_CHARS = 64
+MAX_DIAGNOSTICS_CHARS = 1000
+MAX_FIELD_CHARS = 200
+# A field path made of member names and indices, as this service writes them: the only kind of
+# field a log line may name.
+_FIELD_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}(?:\.[A-Za-z0-9_]{1,64}|\[\d{1,9}\])*$")
 
 # OperationOutcome.issue.code values (FHIR R4 IssueType) by HTTP status.
 _ISSUE_CODE = {
@@ -48,14 +57,29 @@ class CDSHooksError(Exception):
         return operation_outcome(self.status, self.message, field=self.field)
 
 
+def quoted(value: object) -> str:
+    """A client's value in a message: its repr, cut short, so that no answer echoes a megabyte."""
+    text = repr(value)
+    return text if len(text) <= QUOTE_CHARS else text[: QUOTE_CHARS - 1] + "…"
+
+
+def loggable_field(field: str | None) -> str:
+    """``field`` when it is a path of member names and indices, for a log line; else a placeholder."""
+    if field and len(field) <= MAX_FIELD_CHARS and _FIELD_PATH.match(field):
+        return field
+    return "request" if not field else "a field"
+
+
 def operation_outcome(status: int, message: str, *, field: str | None = None) -> dict[str, Any]:
+    if len(message) > MAX_DIAGNOSTICS_CHARS:
+        message = message[: MAX_DIAGNOSTICS_CHARS - 1] + "…"
     issue: dict[str, Any] = {
         "severity": "error",
         "code": _ISSUE_CODE.get(status, "processing"),
         "diagnostics": message,
     }
     if field:
-        issue["expression"] = [field]
+        issue["expression"] = [field[:MAX_FIELD_CHARS]]
     return {"resourceType": "OperationOutcome", "issue": [issue]}
 
 

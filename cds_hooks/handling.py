@@ -14,7 +14,7 @@ import orjson
 from pydantic import ValidationError
 
 from cds_hooks.context import check_resource_ids
-from cds_hooks.errors import CDSHooksError, from_validation_error
+from cds_hooks.errors import CDSHooksError, from_validation_error, quoted
 from cds_hooks.models import CDSRequest, CDSResponse, FeedbackRequest
 from cds_hooks.prefetch import PrefetchData, read_prefetch
 from cds_hooks.service import HOOK_CONTEXT, CDSService, HookCall
@@ -55,7 +55,7 @@ def check_fits(service: CDSService, request: CDSRequest) -> None:
     """Refuse a request meant for another hook, or missing a context member its hook requires."""
     if request.hook != service.hook:
         raise CDSHooksError(
-            400, f"hook: this service answers {service.hook!r}, not {request.hook!r}", field="hook"
+            400, f"hook: this service answers {service.hook!r}, not {quoted(request.hook)}", field="hook"
         )
     for member in HOOK_CONTEXT.get(service.hook, ()):
         value = request.context.get(member)

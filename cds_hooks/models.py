@@ -11,8 +11,9 @@ differ in how they treat empty ones. The one exception is ``"cards": []``, which
 
 from __future__ import annotations
 
+import re
 import uuid
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -69,6 +70,16 @@ class InboundModel(WireModel):
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
 
+# The seconds of a leap second (23:59:60, the minute's 61st), fraction and all. RFC 3339 allows
+# it and Python cannot hold it: it is read as the last microsecond of its minute, which keeps
+# its order against the times around it.
+_LEAP_SECOND = re.compile(r"(?<=[Tt]\d\d:\d\d):60(?:\.\d+)?(?=[Zz+-])")
+
+
+def _without_leap_second(value: str) -> str:
+    return _LEAP_SECOND.sub(":59.999999", value, count=1)
+
+
 def _check_http_url(value: str, field: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -95,6 +106,15 @@ class Coding(WireModel):
     system: str = Field(min_length=1)
     code: str = Field(min_length=1)
     display: str | None = None
+
+    @field_validator("system", "code", "display")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        # An override reason is stored as text, and PostgreSQL holds no NUL: the item could
+        # never be stored, and the client, told to send it again, would resend it forever.
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain a NUL character")
+        return value
 
 
 # --- discovery --------------------------------------------------------------------------
@@ -310,14 +330,19 @@ class FeedbackItem(InboundModel):
         # epoch numbers.
         if not isinstance(value, str) or "T" not in value.upper():
             raise ValueError("outcomeTimestamp must be an RFC 3339 date-time")
-        return value
+        return _without_leap_second(value)
 
     @field_validator("outcomeTimestamp")
     @classmethod
-    def _has_offset(cls, value: datetime) -> datetime:
+    def _in_utc(cls, value: datetime) -> datetime:
         if value.tzinfo is None:
             raise ValueError("outcomeTimestamp must carry a time zone offset (RFC 3339)")
-        return value
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            # 0001-01-01T00:00:00+14:00 is a valid RFC 3339 time before the first instant
+            # Python (and so the store) can hold.
+            raise ValueError("outcomeTimestamp in UTC must fall between the years 1 and 9999") from None
 
     @field_serializer("outcomeTimestamp")
     def _as_rfc3339(self, value: datetime) -> str:

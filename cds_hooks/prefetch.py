@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+from cds_hooks.shapes import Malformed, Resource, is_resource, issue_codes, read_bundle
+
 log = logging.getLogger(__name__)
 
 _TOKEN = re.compile(r"\{\{\s*(.*?)\s*\}\}")
@@ -91,29 +93,27 @@ class PrefetchTemplate:
 
 @dataclass
 class PrefetchItem:
-    """The data behind one key once the request has been read (and, later, fetched)."""
+    """The data behind one key once the request has been read (and, later, fetched).
+
+    ``value`` is the resource or Bundle as it arrived; ``held`` the resources it holds, its
+    shape checked, which is all a handler reads.
+    """
 
     key: str
     state: PrefetchState
-    value: Any = None
+    value: Resource | None = None
     problem: str | None = None
     incomplete: bool = False  # a searchset whose further pages were not read
+    held: tuple[Resource, ...] = ()
 
     @property
     def usable(self) -> bool:
         return self.state in (PrefetchState.PRESENT, PrefetchState.NULL)
 
-    def resources(self) -> Iterator[dict[str, Any]]:
+    def resources(self) -> Iterator[Resource]:
         """The resources under this key: a Bundle's entries, or the one resource."""
-        if self.state is not PrefetchState.PRESENT or not isinstance(self.value, dict):
-            return
-        if self.value.get("resourceType") == "Bundle":
-            for entry in self.value.get("entry") or []:
-                resource = entry.get("resource") if isinstance(entry, dict) else None
-                if isinstance(resource, dict):
-                    yield resource
-        else:
-            yield self.value
+        if self.state is PrefetchState.PRESENT:
+            yield from self.held
 
 
 @dataclass
@@ -133,29 +133,33 @@ class PrefetchData:
         return [item for item in self.items.values() if not item.usable or item.incomplete]
 
 
-def next_link(bundle: Mapping[str, Any]) -> str | None:
-    for link in bundle.get("link") or []:
-        if isinstance(link, dict) and link.get("relation") == "next" and isinstance(link.get("url"), str):
-            return str(link["url"])
-    return None
-
-
 def classify(key: str, raw: Mapping[str, Any] | None) -> PrefetchItem:
-    """Read one key of the request's prefetch (``raw`` is the whole prefetch object)."""
+    """Read one key of the request's prefetch (``raw`` is the whole prefetch object).
+
+    A value of the wrong shape (not a resource, a Bundle whose ``entry`` is not a list of
+    entries ...) is the client failing to prefetch the key, as an OperationOutcome would
+    say: the key is then absent, so the service fetches it, or answers 412 when it is
+    required and cannot be had. Its problem names the member at fault.
+    """
     if raw is None or key not in raw:
         return PrefetchItem(key, PrefetchState.ABSENT, problem="not sent by the client")
     value = raw[key]
     if value is None:
         return PrefetchItem(key, PrefetchState.NULL)
-    if not isinstance(value, dict) or not isinstance(value.get("resourceType"), str):
+    if not is_resource(value):
         return PrefetchItem(key, PrefetchState.ABSENT, problem="not a FHIR resource")
     if value["resourceType"] == "OperationOutcome":
-        # Log the issue codes only: diagnostics text may carry identifiers.
-        codes = [i.get("code") for i in value.get("issue") or [] if isinstance(i, dict)]
-        log.info("prefetch key %s holds an OperationOutcome (issue codes %s)", key, codes)
+        # Only IssueType words are logged: a code is free text to whoever wrote it.
+        log.info("prefetch key %s holds an OperationOutcome (issue codes %s)", key, list(issue_codes(value)))
         return PrefetchItem(key, PrefetchState.OUTCOME, problem="the client reported a prefetch error")
-    item = PrefetchItem(key, PrefetchState.PRESENT, value)
-    if value["resourceType"] == "Bundle" and next_link(value):
+    if value["resourceType"] != "Bundle":
+        return PrefetchItem(key, PrefetchState.PRESENT, value, held=(value,))
+    try:
+        bundle = read_bundle(value, f"prefetch.{key}")
+    except Malformed as error:
+        return PrefetchItem(key, PrefetchState.ABSENT, problem=str(error))
+    item = PrefetchItem(key, PrefetchState.PRESENT, value, held=bundle.resources)
+    if bundle.next_url() is not None:
         item.incomplete = True
         item.problem = "further pages of the search were not retrieved"
     return item

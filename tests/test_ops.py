@@ -92,6 +92,9 @@ def test_metrics_count_calls_cards_and_latency(client: FlaskClient) -> None:
     )
 
 
+REQUEST_ID = "7f1c9e2a4b3d4e5f8a6b0c1d2e3f4a5b"  # nginx's $request_id: 32 hex digits
+
+
 def test_log_lines_are_json_with_the_request_and_hook_ids(app: Flask) -> None:
     formatter, context = JsonFormatter(), RequestContextFilter()
     lines: list[str] = []
@@ -109,15 +112,15 @@ def test_log_lines_are_json_with_the_request_and_hook_ids(app: Flask) -> None:
     try:
         body = {**EXAMPLE, "prefetch": {}}
         response = app.test_client().post(
-            "/cds-services/microcytosis-workup", json=body, headers={"X-Request-ID": "req-42"}
+            "/cds-services/microcytosis-workup", json=body, headers={"X-Request-ID": REQUEST_ID}
         )
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
     assert response.status_code == 412
-    assert response.headers["X-Request-ID"] == "req-42"
+    assert response.headers["X-Request-ID"] == REQUEST_ID
     [line] = [json.loads(text) for text in lines if "refused" in text]
-    assert line["request_id"] == "req-42"
+    assert line["request_id"] == REQUEST_ID
     assert line["hook_instance"] == EXAMPLE["hookInstance"]
     assert line["level"] == "INFO"
     patient = EXAMPLE["context"]["patientId"]

@@ -35,8 +35,11 @@ from cds_hooks.fhir.allowlist import is_allowed, within
 from cds_hooks.fhir.pages import collect
 from cds_hooks.fhir.settings import FhirSettings
 from cds_hooks.fhir.transport import RETRY_STATUSES, Unavailable, get_json
+from cds_hooks.shapes import Resource, is_resource
 
 log = logging.getLogger(__name__)
+# urllib3 logs each request line at DEBUG, and the URLs of a fetch hold patient ids.
+logging.getLogger("urllib3.connectionpool").setLevel(logging.INFO)
 
 # A worker stops this long (at most a quarter of the time left) before the caller's
 # deadline, so that what it has (the first pages of a search) reaches the caller instead of
@@ -44,6 +47,7 @@ log = logging.getLogger(__name__)
 _SETTLE_SECONDS = 0.05
 
 _READ = re.compile(r"^([A-Z][A-Za-z]+)/[A-Za-z0-9\-.]{1,64}$")
+_TYPE = re.compile(r"^[A-Z][A-Za-z]{1,63}$")
 _SEARCH = re.compile(r"^(?:[A-Z][A-Za-z]+/[A-Za-z0-9\-.]{1,64}/)?[A-Z][A-Za-z]+$")
 
 
@@ -64,6 +68,7 @@ class FetchResult:
     resource: dict[str, Any] | None = None
     problem: str | None = None
     incomplete: bool = False
+    resources: tuple[Resource, ...] = ()  # what ``resource`` holds, its shape checked
 
 
 def _new_session(settings: FhirSettings) -> requests.Session:
@@ -255,18 +260,21 @@ class _Job:
             return FetchResult()
         if status != 200:
             return FetchResult(problem=_status_problem(status, authorised=self.authorised))
-        if not isinstance(document, dict) or not isinstance(document.get("resourceType"), str):
+        if not is_resource(document):
             return FetchResult(problem="the answer is not a FHIR resource")
         kind = document["resourceType"]
         if kind == "OperationOutcome":
             return FetchResult(problem="the FHIR server answered with an OperationOutcome")
+        # The type is named in the problem (logged, shown on a card) only when it is a type's
+        # name: the server wrote it, and it could be anything.
+        named = kind if _TYPE.match(kind) else "resource of no known type"
         if read and kind != read.group(1):
-            return FetchResult(problem=f"the FHIR server answered a {kind} to a read of a {read.group(1)}")
+            return FetchResult(problem=f"the FHIR server answered a {named} to a read of a {read.group(1)}")
         if _SEARCH.match(path) and kind != "Bundle":
-            return FetchResult(problem=f"the FHIR server answered a {kind} to a search")
+            return FetchResult(problem=f"the FHIR server answered a {named} to a search")
         if kind == "Bundle":
             return self.pages(document)
-        return FetchResult(document)
+        return FetchResult(document, resources=(document,))
 
     def pages(self, bundle: Mapping[str, Any]) -> FetchResult:
         pages = collect(
@@ -276,4 +284,5 @@ class _Job:
             max_pages=self.settings.max_pages,
             max_entries=self.settings.max_entries,
         )
-        return FetchResult(pages.bundle, pages.problem, incomplete=pages.problem is not None)
+        incomplete = pages.bundle is not None and pages.problem is not None
+        return FetchResult(pages.bundle, pages.problem, incomplete, pages.resources)

@@ -16,18 +16,16 @@ from urllib.parse import urljoin
 
 from cds_hooks.fhir.allowlist import within
 from cds_hooks.fhir.transport import Unavailable
-from cds_hooks.prefetch import next_link
+from cds_hooks.shapes import Malformed, Resource, is_resource, read_bundle
 
 
 @dataclass(frozen=True)
 class Pages:
-    bundle: dict[str, Any]
+    """The merged searchset (None when even the first page was unusable) and the resources it holds."""
+
+    bundle: dict[str, Any] | None
+    resources: tuple[Resource, ...]
     problem: str | None  # why further pages are missing; None when the search is complete
-
-
-def _entries(bundle: Mapping[str, Any]) -> list[Any]:
-    entries = bundle.get("entry")
-    return list(entries) if isinstance(entries, list) else []
 
 
 def collect(
@@ -41,11 +39,17 @@ def collect(
     """Read ``first`` and the pages after it into one Bundle.
 
     ``get_page`` fetches an absolute URL and raises :class:`Unavailable` when it cannot.
+    Every page's shape is checked (:func:`cds_hooks.shapes.read_bundle`): a page of the
+    wrong shape ends the search there, as a missing one does.
     """
-    entries = _entries(first)
+    try:
+        bundle = read_bundle(first, "the search's Bundle")
+    except Malformed as error:
+        return Pages(None, (), f"the answer is not a usable Bundle: {error}")
+    entries = list(bundle.entries)
     pages = 1
     problem: str | None = None
-    link = next_link(first)
+    link = bundle.next_url()
     while link is not None:
         if pages >= max_pages:
             problem = f"the search has more than {max_pages} pages; the rest were not read"
@@ -61,20 +65,25 @@ def collect(
         except Unavailable as error:
             problem = f"page {pages + 1} of the search is missing: {error}"
             break
-        if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
+        if not is_resource(page) or page["resourceType"] != "Bundle":
             problem = f"page {pages + 1} of the search is not a Bundle"
             break
-        entries.extend(_entries(page))
+        try:
+            more = read_bundle(page, f"page {pages + 1}")
+        except Malformed as error:
+            problem = f"page {pages + 1} of the search is not a usable Bundle: {error}"
+            break
+        entries.extend(more.entries)
         pages += 1
-        link = next_link(page)
+        link = more.next_url()
     if problem is None and (len(entries) > max_entries or link is not None):
         problem = f"the search has more than {max_entries} entries; the rest were not read"
     merged = {key: value for key, value in first.items() if key not in ("entry", "link")}
-    self_links = [
-        item for item in first.get("link") or [] if isinstance(item, dict) and item.get("relation") == "self"
-    ]
+    self_links = [{"relation": "self", "url": item.url} for item in bundle.links if item.relation == "self"]
     if self_links:
         merged["link"] = self_links
-    if entries:
-        merged["entry"] = entries[:max_entries]
-    return Pages(merged, problem)
+    kept = entries[:max_entries]
+    if kept:
+        merged["entry"] = kept
+    resources = tuple(entry["resource"] for entry in kept if "resource" in entry)
+    return Pages(merged, resources, problem)

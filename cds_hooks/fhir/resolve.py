@@ -45,6 +45,7 @@ def _fetched(item: PrefetchItem, result: FetchResult) -> PrefetchItem:
             value=result.resource,
             problem=result.problem,
             incomplete=result.incomplete,
+            held=result.resources,
         )
     if result.problem is None:
         return dataclasses.replace(item, state=PrefetchState.NULL, value=None, problem=None, incomplete=False)
@@ -58,7 +59,11 @@ def _continued(item: PrefetchItem, result: FetchResult) -> PrefetchItem:
     if result.resource is None:
         return dataclasses.replace(item, problem=f"{item.problem}: {result.problem}")
     return dataclasses.replace(
-        item, value=result.resource, problem=result.problem, incomplete=result.incomplete
+        item,
+        value=result.resource,
+        problem=result.problem,
+        incomplete=result.incomplete,
+        held=result.resources,
     )
 
 
@@ -94,7 +99,7 @@ def fill_missing(
     continuing: dict[str, dict[str, Any]] = {
         key: item.value
         for key, item in items.items()
-        if key in templates and item.state is PrefetchState.PRESENT and item.incomplete
+        if key in templates and item.state is PrefetchState.PRESENT and item.incomplete and item.value
     }
     if not queries and not continuing:
         return PrefetchData(items)

@@ -12,12 +12,13 @@ read here is ever sent out.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from service.dates import as_instant
+from service.patient.medication_fields import Contained, MedicationFields
 from service.patient.model import IronPrescription, Route
 
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -33,7 +34,7 @@ ACTIVE_STATEMENT = frozenset({"active"})
 
 @dataclass(frozen=True)
 class Medication:
-    """What a medication element says, read from raw JSON: its codings and texts."""
+    """What a medication element says: its codings and texts."""
 
     codings: tuple[tuple[str, str, str], ...]  # (system, code, display)
     texts: tuple[str, ...]
@@ -51,39 +52,33 @@ def iron_product(medication: Medication, route_texts: Iterable[str] = ()) -> tup
     return name, Route.INTRAVENOUS if parenteral else Route.ORAL
 
 
-def medication_of(resource: Mapping[str, Any]) -> Medication:
-    """The medication of a MedicationRequest or MedicationStatement (raw JSON), contained ones resolved."""
-    concept = resource.get("medicationCodeableConcept")
+def medication_of(fields: MedicationFields) -> Medication:
+    """The medication of a MedicationRequest or MedicationStatement, a contained Medication resolved."""
+    concept = fields.medicationCodeableConcept
     texts: list[str] = []
-    reference = resource.get("medicationReference")
-    if isinstance(reference, dict):
-        if isinstance(reference.get("display"), str):
-            texts.append(reference["display"])
-        target = reference.get("reference")
-        if isinstance(target, str) and target.startswith("#"):
-            contained = _contained(resource, target[1:])
-            concept = contained.get("code") if contained else concept
+    reference = fields.medicationReference
+    if reference is not None:
+        texts += [reference.display] if reference.display else []
+        target = reference.reference
+        if target is not None and target.startswith("#"):
+            contained = _contained(fields, target[1:])
+            concept = contained.code if contained is not None else concept
     codings: list[tuple[str, str, str]] = []
-    if isinstance(concept, dict):
-        if isinstance(concept.get("text"), str):
-            texts.append(concept["text"])
-        for coding in concept.get("coding") or []:
-            if isinstance(coding, dict):
-                system, code, display = (str(coding.get(k) or "") for k in ("system", "code", "display"))
-                codings.append((system, code, display))
-    return Medication(codings=tuple(codings), texts=tuple(t for t in texts if t))
+    if concept is not None:
+        texts += [concept.text] if concept.text else []
+        codings = [(c.system or "", c.code or "", c.display or "") for c in concept.coding or []]
+    return Medication(codings=tuple(codings), texts=tuple(texts))
 
 
-def route_texts(resource: Mapping[str, Any]) -> tuple[str, ...]:
+def route_texts(fields: MedicationFields) -> tuple[str, ...]:
     """The route of each dosage instruction (a MedicationRequest's list, a MedicationStatement's)."""
-    dosages = resource.get("dosageInstruction") or resource.get("dosage") or []
     found: list[str] = []
-    for dosage in dosages if isinstance(dosages, list) else []:
-        route = dosage.get("route") if isinstance(dosage, dict) else None
-        if not isinstance(route, dict):
+    for dosage in fields.dosageInstruction or fields.dosage or []:
+        route = dosage.route
+        if route is None:
             continue
-        found += [route["text"]] if isinstance(route.get("text"), str) else []
-        found += [c["display"] for c in route.get("coding") or [] if isinstance(c, dict) and c.get("display")]
+        found += [route.text] if route.text else []
+        found += [c.display for c in route.coding or [] if c.display]
     return tuple(found)
 
 
@@ -102,8 +97,9 @@ def iron_prescriptions(
 
 
 def _prescription(resource: Any, kind: str, started: datetime | None) -> list[IronPrescription]:
-    raw = resource.model_dump(mode="json", exclude_none=True)
-    product = iron_product(medication_of(raw), route_texts(raw))
+    # A validated resource always has the shape MedicationFields reads.
+    fields = MedicationFields.model_validate(resource.model_dump(mode="json", exclude_none=True))
+    product = iron_product(medication_of(fields), route_texts(fields))
     if product is None:
         return []
     name, route = product
@@ -117,8 +113,8 @@ def _statement_start(statement: Any) -> datetime | None:
     return as_instant(statement.effectiveDateTime) or as_instant(period.start if period else None)
 
 
-def _contained(resource: Mapping[str, Any], local_id: str) -> Mapping[str, Any] | None:
-    for contained in resource.get("contained") or []:
-        if isinstance(contained, dict) and contained.get("id") == local_id:
+def _contained(fields: MedicationFields, local_id: str) -> Contained | None:
+    for contained in fields.contained or []:
+        if contained.resourceType == "Medication" and contained.id == local_id:
             return contained
     return None

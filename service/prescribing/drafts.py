@@ -2,10 +2,9 @@
 
 order-select fires as an order is picked, before its details are filled in (the hook says
 services "should expect some of the order information to not yet be specified"), so a draft
-is read from its raw JSON, never validated as a complete MedicationRequest: only its id, its
-medication and, when present, its patient and status matter. The context itself is checked
-strictly: ``selections`` must be a list of references and ``draftOrders`` a Bundle, and a
-400 names the member that is not.
+is never validated as a complete MedicationRequest: only the members read (its status,
+patient, medication and route) are, each for its type, and a 400 names one of the wrong
+type. The context itself is read by :mod:`cds_hooks.orders`.
 """
 
 from __future__ import annotations
@@ -14,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cds_hooks.errors import CDSHooksError
+from cds_hooks.orders import draft_orders, selections
+from service.patient.medication_fields import read_fields
 from service.patient.medications import iron_product, medication_of, route_texts
 from service.patient.model import Route
 from service.references import patient_id_of
@@ -32,55 +32,20 @@ class DraftIron:
 
 def selected_iron(context: Mapping[str, Any], patient_id: str) -> tuple[DraftIron, ...]:
     """The selected draft MedicationRequests that are iron, in the order they were selected."""
-    drafts = _drafts(context.get("draftOrders"))
+    drafts = draft_orders(context)
     found: list[DraftIron] = []
-    for reference in _selections(context.get("selections")):
+    for reference in selections(context):
         draft = drafts.get(reference)
-        if draft is None or draft.get("status") in WITHDRAWN:
+        if draft is None or draft.resource["resourceType"] != "MedicationRequest":
             continue
-        owner = patient_id_of(draft.get("subject"))
+        fields = read_fields(draft.resource, draft.path)
+        if fields.status in WITHDRAWN:
+            continue
+        subject = fields.subject
+        owner = patient_id_of({"reference": subject.reference}) if subject is not None else None
         if owner is not None and owner != patient_id:
             continue  # another patient's draft in the bundle: not this patient's order
-        product = iron_product(medication_of(draft), route_texts(draft))
+        product = iron_product(medication_of(fields), route_texts(fields))
         if product is not None:
             found.append(DraftIron(reference, *product))
     return tuple(found)
-
-
-def _selections(value: Any) -> list[str]:
-    if not isinstance(value, list):
-        raise CDSHooksError(
-            400,
-            'context.selections must be a list of references such as "MedicationRequest/123"',
-            field="context.selections",
-        )
-    references: list[str] = []
-    for index, item in enumerate(value):
-        parts = item.split("/") if isinstance(item, str) else []
-        if len(parts) < 2 or not parts[-2] or not parts[-1]:
-            raise CDSHooksError(
-                400,
-                f'context.selections[{index}] must be a reference such as "MedicationRequest/123"',
-                field=f"context.selections[{index}]",
-            )
-        references.append(f"{parts[-2]}/{parts[-1]}")
-    return references
-
-
-def _drafts(value: Any) -> dict[str, Mapping[str, Any]]:
-    """The bundle's MedicationRequests by "MedicationRequest/<id>"."""
-    if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
-        raise CDSHooksError(400, "context.draftOrders must be a FHIR Bundle", field="context.draftOrders")
-    entries = value.get("entry", [])
-    if not isinstance(entries, list):
-        raise CDSHooksError(
-            400, "context.draftOrders.entry must be a list", field="context.draftOrders.entry"
-        )
-    drafts: dict[str, Mapping[str, Any]] = {}
-    for entry in entries:
-        resource = entry.get("resource") if isinstance(entry, dict) else None
-        if not isinstance(resource, dict) or resource.get("resourceType") != "MedicationRequest":
-            continue
-        if isinstance(resource.get("id"), str) and resource["id"]:
-            drafts[f"MedicationRequest/{resource['id']}"] = resource
-    return drafts

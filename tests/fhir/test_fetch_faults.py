@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -217,6 +218,21 @@ def test_a_passed_deadline_sends_nothing(serve: Serve, make_fetcher: MakeFetcher
             "the FHIR server answered a Observation to a read of a Patient",
         ),
         (Answer(body=b"x" * 4096), "Patient/p-7", "the answer is larger than 2048 bytes"),
+        (
+            Answer(body={"resourceType": "Patient " * 100}),
+            "Patient/p-7",
+            "the FHIR server answered a resource of no known type to a read of a Patient",
+        ),
+        (
+            Answer(body={"resourceType": "Bundle", "entry": 5}),
+            "Observation?patient=p-7",
+            "the answer is not a usable Bundle: the search's Bundle.entry must be a list",
+        ),
+        (
+            Answer(body={"resourceType": "Bundle", "link": [{"relation": "next", "url": 7}]}),
+            "Observation?patient=p-7",
+            "the answer is not a usable Bundle: the search's Bundle.link[0].url must be a string",
+        ),
     ],
 )
 def test_an_answer_that_is_not_the_resource_asked_for_is_refused(
@@ -244,6 +260,31 @@ def test_a_page_that_is_not_a_bundle_ends_the_search(serve: Serve, make_fetcher:
     assert result.incomplete and result.resource is not None
     assert len(result.resource["entry"]) == 1
     assert result.problem == "page 2 of the search is not a Bundle"
+
+
+@pytest.mark.parametrize(
+    ("page", "problem"),
+    [
+        ({"entry": {"resource": PATIENT}}, "page 2.entry must be a list"),
+        ({"entry": [{"resource": "Observation/2"}]}, "page 2.entry[0].resource must be a FHIR resource"),
+        ({"link": "Observation?page=3"}, "page 2.link must be a list"),
+    ],
+)
+def test_a_page_of_the_wrong_shape_ends_the_search_with_what_was_read(
+    serve: Serve, make_fetcher: MakeFetcher, page: dict[str, Any], problem: str
+) -> None:
+    server = serve(
+        in_turn(
+            Answer(body=bundle([observation(1)], "Observation?page=2")),
+            Answer(body={"resourceType": "Bundle", "type": "searchset", **page}),
+        )
+    )
+
+    result = fetch_one(make_fetcher(), server, "Observation?patient=p-7")
+
+    assert result.incomplete and result.resource is not None
+    assert [resource["id"] for resource in result.resources] == ["obs-1"]
+    assert result.problem is not None and problem in result.problem
 
 
 def test_a_redirect_is_not_followed(serve: Serve, make_fetcher: MakeFetcher) -> None:
