@@ -20,13 +20,13 @@ from cds_hooks.service import HookCall
 from service.cards.orders import DONE_CODES
 from service.cards.render import render_card
 from service.chart.observation import Observation
+from service.chart.reading import USABLE_STATUSES, effective_time
+from service.chart.sorting import sort_observations
 from service.findings.assess import assess
 from service.findings.model import Findings
 from service.labs.analytes import Window
 from service.labs.derived import Derived, derive
 from service.labs.panel import Labs, collect
-from service.labs.reading import USABLE_STATUSES, effective_time
-from service.observations import sort_observations
 from service.patient.build import build_context
 from service.patient.model import PatientContext
 from service.references import patient_id_of

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from service.chart.reading import raw_time, read_observation, subject_problem
 from service.dates import day
 from service.labs.analytes import ANALYTES, Analyte, Window
-from service.labs.reading import raw_time, read_observation, subject_problem
 from service.labs.results import LabResult, Unused
 from service.workup_settings import WorkupSettings
 
@@ -95,7 +95,7 @@ def collect(
     now: datetime,
     settings: WorkupSettings,
 ) -> Labs:
-    """``by_analyte``: the record's Observations by analyte key (``service.observations``)."""
+    """``by_analyte``: the record's Observations by analyte key (``service.chart.sorting``)."""
     picked: dict[str, list[dict[str, Any]]] = {}
     unused: list[Unused] = []
     for key, raws in by_analyte.items():

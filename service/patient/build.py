@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from service.chart.records import patient_records
 from service.patient.conditions import (
     known_diagnoses,
     postmenopausal_recorded,
@@ -16,7 +17,6 @@ from service.patient.demographics import age_at, birth_date, read_patient, sex_o
 from service.patient.medications import iron_prescriptions
 from service.patient.model import PatientContext, Sex
 from service.patient.orders import active_orders
-from service.patient.records import patient_records
 from service.workup_settings import WorkupSettings
 
 

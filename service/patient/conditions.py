@@ -13,11 +13,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from service.chart.observation import Observation
+from service.chart.reading import USABLE_STATUSES, effective_time
+from service.chart.records import codes, status_code
 from service.dates import as_instant
 from service.labs.analytes import LOINC
-from service.labs.reading import USABLE_STATUSES, effective_time
 from service.patient.model import SNOMED, Diagnosis
-from service.patient.records import codes, status_code
 from service.references import patient_id_of
 
 PREGNANCY = "77386006"  # SNOMED CT "Pregnancy"
@@ -111,7 +111,7 @@ def status_observations(
 ) -> tuple[list[Observation], list[Observation]]:
     """The patient's usable pregnancy-status and menopausal-status Observations, validated once each.
 
-    ``status``: (kind, Observation) pairs as ``service.observations`` sorts them.
+    ``status``: (kind, Observation) pairs as ``service.chart.sorting`` sorts them.
     """
     pregnancy_status: list[Observation] = []
     menopause: list[Observation] = []

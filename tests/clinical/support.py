@@ -8,8 +8,8 @@ from typing import Any
 from cds_hooks.models import CDSRequest
 from cds_hooks.prefetch import read_prefetch
 from cds_hooks.service import HookCall
+from service.chart.sorting import sort_observations
 from service.labs.panel import Labs, collect
-from service.observations import sort_observations
 from service.services import SERVICES
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from service.observations import sort_observations
+from service.chart.sorting import sort_observations
 from service.patient.build import build_context
 from service.patient.model import Diagnosis, PatientContext, Route, Sex
 from service.workup_settings import DEFAULT_SETTINGS

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from fhir.resources.R4B.observation import Observation
 
+from service.chart.reading import Measurement, measure, read_observation
+from service.chart.sorting import sort_observations
 from service.labs.analytes import ANALYTES, BY_CODE, Analyte
-from service.labs.reading import Measurement, measure, read_observation
 from service.labs.results import LabResult, Unused
-from service.observations import sort_observations
 from tests.clinical.builders import PATIENT_ID, lab
 from tests.paths import FHIR_EXAMPLES
 
