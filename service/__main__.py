@@ -1,5 +1,5 @@
 """``python -m service`` runs the ``microcyte`` command."""
 
-from service.cli import main
+from service.entry import main
 
 main()
