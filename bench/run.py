@@ -82,10 +82,10 @@ def _in_process(
 def _http(plan: Plan, charts: dict[int, Chart], results: Results, work: Path, progress: Progress) -> None:
     http_load.wrk_command()  # fail before starting anything when wrk is missing
     progress(f"HTTP: starting microcyte serve --workers {plan.workers}")
-    connections = ServerSettings().connections
+    threads = ServerSettings().threads
     results.notes.append(
-        f"`microcyte serve` ran {plan.workers} gunicorn gevent workers, up to"
-        f" {connections:,} connections each (the default)."
+        f"`microcyte serve` ran {plan.workers} gunicorn gevent workers, the app on"
+        f" {threads} thread{'' if threads == 1 else 's'} each (the default)."
     )
     app = inprocess.benchmark_app(work / "data")
     with http_load.running_server(plan.workers, work) as base:

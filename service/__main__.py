@@ -1,5 +1,5 @@
 """``python -m service`` runs the ``microcyte`` command."""
 
-from service.entry import main
+from service.cli import main
 
 main()

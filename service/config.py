@@ -41,7 +41,9 @@ class ServerSettings(BaseModel):
     # One process by default: its in-process JWT replay cache then sees every call. More
     # workers need a shared replay store (auth.replay_store = "redis://...").
     workers: int = Field(default=1, ge=1)
-    # Open connections a worker serves at once, each a greenlet (slow clients cost no thread).
+    # Threads per worker run the app; a connection is a greenlet that reaches one only once its
+    # request has fully arrived, so a slow client holds no thread. Open connections per worker:
+    threads: int = Field(default=8, ge=1)
     connections: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
     # A client gets this long to send a request's headers (an idle kept-alive connection is

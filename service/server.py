@@ -2,8 +2,9 @@
 
 Each worker process builds its own app after the fork, so HTTP sessions, database
 connections and caches are never shared across processes. Inside a worker every connection
-is a greenlet (service/worker.py): a slow FHIR fetch of one hook call does not hold up the
-others, and a slow or stuck client holds no thread. SIGTERM stops gracefully: workers finish
+is a greenlet, and a request reaches one of the worker's threads only once it has fully
+arrived (service/worker.py): a slow or stuck client holds no thread, and threads let a slow
+FHIR fetch of one hook call not hold up the others. SIGTERM stops gracefully: workers finish
 the calls in flight (up to ``graceful_timeout_seconds``) before exiting.
 """
 

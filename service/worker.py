@@ -2,10 +2,16 @@
 
 Under the gthread worker a connection that had sent one byte held one of the worker's eight
 threads for as long as the client cared to trickle, so eight slow sockets stalled the
-service. Here every connection is a greenlet: a slow one costs a socket and a little memory,
-never a thread. gunicorn's async worker already bounds the wait for a request's headers by
-its ``keepalive`` setting (see server.py); this worker also reads the body to its end, inside
-its own deadline and size limit, before the app runs, so no partial body is held for long.
+service. Here the connections are greenlets: a slow one costs a socket and a little memory,
+never a thread. gunicorn's async worker bounds the wait for a request's headers by its
+``keepalive`` setting (see server.py); this worker then reads the body to its end, inside its
+own deadline and size limit. Only then does the app run, on a pool of ``threads`` real
+threads, as it did under gthread.
+
+Nothing is monkey-patched: the app keeps real threads, blocking sockets and locks. Patched,
+a SQLite commit or a wait on SQLite's write lock froze every connection of the worker, and
+the median call took three times as long (bench, one client); the greenlets here touch only
+the client sockets, which are gevent's own.
 
 gunicorn answers the requests it cannot parse itself, in HTML; here those answers are
 OperationOutcome JSON like every other refusal of the service, and say what was wrong without
@@ -16,12 +22,15 @@ from __future__ import annotations
 
 import io
 import socket
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
 
 import gevent
+import gevent.socket
 import orjson
+from gevent.threadpool import ThreadPool
 from greenlet import greenlet
 from gunicorn import util
 from gunicorn.http.body import Body, LengthReader
@@ -128,14 +137,54 @@ class _RequestWait:
         return bool(self._timeout.__exit__(kind, error, trace))
 
 
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def _answer(app: WSGIApp, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """Run on a pool thread: the app's whole answer, its iterable closed there (Flask tears down then)."""
+    result = app(environ, start_response)
+    try:
+        return list(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+
+
+class AppOnThreads:
+    """The WSGI app run on real threads; the calling greenlet waits for it without blocking others."""
+
+    def __init__(self, app: WSGIApp, threads: int) -> None:
+        self._app = app
+        self._pool = ThreadPool(threads)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        answer: list[bytes] = self._pool.apply(_answer, (self._app, environ, start_response))
+        return answer
+
+
 class MicrocyteWorker(GeventWorker):  # type: ignore[misc]
     """One gevent worker of ``microcyte serve``; the settings come from the application."""
 
     STOP_SWEEP_S = 0.2
+    sockets: list[Any]
+    wsgi: WSGIApp
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._waiting: dict[greenlet, gevent.Timeout] = {}
+
+    def patch(self) -> None:
+        # gunicorn's gevent worker monkey-patches the whole process here; only the listening
+        # sockets become gevent's, and so do the connections accepted on them.
+        self.sockets = [
+            gevent.socket.socket(listener.FAMILY, socket.SOCK_STREAM, fileno=listener.sock.detach())
+            for listener in self.sockets
+        ]
+
+    def load_wsgi(self) -> None:
+        super().load_wsgi()
+        self.wsgi = AppOnThreads(self.wsgi, self._server_settings.threads)
 
     def timeout_ctx(self) -> _RequestWait:
         return _RequestWait(self._waiting, self.cfg.keepalive)

@@ -24,10 +24,8 @@ import pytest
 import requests
 
 from cds_hooks.auth.verifier import MAX_TOKEN_CHARS
-from tests.fhirserver import SekmetServer
 from tests.paths import FIXTURES
 from tests.served import running
-from tests.served_cases import CASES, put_on, read_case
 
 EXAMPLE: dict[str, Any] = json.loads((FIXTURES / "requests" / "patient-view-microcytosis.json").read_text())
 HOOK_PATH = "/cds-services/microcytosis-workup"
@@ -312,36 +310,6 @@ def test_a_token_as_large_as_the_verifier_accepts_reaches_it(value_chars: int) -
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert response.headers["Content-Type"] == "application/json"
     assert response.json()["resourceType"] == "OperationOutcome"
-
-
-def without_uuids(value: Any) -> Any:
-    if isinstance(value, list):
-        return [without_uuids(item) for item in value]
-    if isinstance(value, dict):
-        return {key: without_uuids(item) for key, item in value.items() if key != "uuid"}
-    return value
-
-
-def fetches(base: str, outcome: str) -> float:
-    for line in requests.get(f"{base}/metrics", timeout=5).text.splitlines():
-        if line.startswith(f'cds_fhir_fetches_total{{outcome="{outcome}"}}'):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
-
-
-def test_missing_prefetch_is_fetched_from_the_fhir_server(fhir_server: SekmetServer) -> None:
-    # The workers' sockets, TLS and thread pools are gevent's: the fetch path must still work.
-    case = put_on(fhir_server, read_case(CASES / "01-microcytic-anemia-no-ferritin.json", "served-"))
-    env = {"MICROCYTE_FHIR__DEADLINE_SECONDS": "20", "MICROCYTE_FHIR__READ_TIMEOUT_SECONDS": "10"}
-    with running("--no-auth", env=env) as (base, _):
-        prefetched = requests.post(f"{base}{HOOK_PATH}", json=case.request, timeout=30)
-        fetched = requests.post(
-            f"{base}{HOOK_PATH}", json=case.fetching_from(fhir_server.base_url), timeout=30
-        )
-        assert fetches(base, "ok") > 0
-        assert fetches(base, "failed") == 0
-    assert prefetched.status_code == fetched.status_code == 200
-    assert without_uuids(fetched.json()) == without_uuids(prefetched.json())
 
 
 def test_a_connection_kept_alive_between_calls_does_not_delay_a_graceful_stop() -> None:
