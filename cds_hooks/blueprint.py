@@ -11,7 +11,6 @@ import logging
 import re
 import time
 import traceback
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,11 +22,13 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from cds_hooks import metrics
-from cds_hooks.auth import AuthenticationError, JWTVerifier, VerifiedClient
+from cds_hooks.auth import AuthenticationError, AuthenticationUnavailable, JWTVerifier, VerifiedClient
 from cds_hooks.cors import CorsSettings, cors_headers
 from cds_hooks.errors import CDSHooksError, operation_outcome
 from cds_hooks.handling import PrefetchFiller, invoke, parse_feedback, parse_json, parse_request
+from cds_hooks.ids import new_hex_id
 from cds_hooks.models import CDSResponse, DiscoveryResponse, FeedbackRequest
+from cds_hooks.paths import CanonicalPaths, called_path
 from cds_hooks.service import CDSService, ServiceRegistry
 
 log = logging.getLogger(__name__)
@@ -72,14 +73,20 @@ def _error_response(status: int, message: str, *, field: str | None = None) -> R
 
 
 def _audience() -> str:
+    # The URL as the client called it: that is the URL it signed as the token's audience.
+    path = called_path(request.environ, request.path)
     base = _endpoints().public_base_url
     if base:
-        return base.rstrip("/") + request.path
-    return request.base_url
+        return base.rstrip("/") + path
+    return request.root_url.rstrip("/") + path
 
 
 def _authenticate() -> Response | None:
-    """Verify the caller's JWT; a refusal is a bare 401, its reason only in the log and metrics."""
+    """Verify the caller's JWT; a refusal is a bare 401, its reason only in the log and metrics.
+
+    A token that cannot be checked now (the replay store is down or recovering) is a 503
+    with Retry-After: the client's credentials are not at fault, and a 401 would say so.
+    """
     verifier = _endpoints().verifier
     if verifier is None:
         return None
@@ -89,6 +96,11 @@ def _authenticate() -> Response | None:
         metrics.AUTH_FAILURES.labels(reason=failure.reason).inc()
         response = _error_response(401, "authentication required")
         response.headers["WWW-Authenticate"] = "Bearer"
+        return response
+    except AuthenticationUnavailable as unavailable:
+        metrics.AUTH_UNAVAILABLE.labels(reason=unavailable.reason).inc()
+        response = _error_response(503, "the service cannot check tokens now; retry later with a new token")
+        response.headers["Retry-After"] = str(unavailable.retry_after_seconds)
         return response
     return None
 
@@ -121,7 +133,7 @@ def create_blueprint() -> Blueprint:
     @bp.before_app_request
     def _begin() -> Response | None:
         supplied = request.headers.get("X-Request-ID", "")
-        g.request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        g.request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else new_hex_id()
         g.started = time.perf_counter()
         if request.method == "OPTIONS":
             return Response(status=204)
@@ -187,7 +199,10 @@ def create_blueprint() -> Blueprint:
     @bp.app_errorhandler(CDSHooksError)
     def _refused(error: CDSHooksError) -> Response:
         log.info("refused with %s: %s", error.status, error.field or "request")
-        return json_response(error.outcome(), error.status)
+        response = json_response(error.outcome(), error.status)
+        if error.retry_after_seconds is not None:
+            response.headers["Retry-After"] = str(error.retry_after_seconds)
+        return response
 
     @bp.app_errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Response:
@@ -218,3 +233,4 @@ def create_blueprint() -> Blueprint:
 def init_app(app: Flask, endpoints: Endpoints) -> None:
     app.extensions[EXTENSION_KEY] = endpoints
     app.register_blueprint(create_blueprint())
+    app.wsgi_app = CanonicalPaths(app.wsgi_app)  # type: ignore[method-assign]

@@ -39,11 +39,15 @@ _ISSUE_CODE = {
 class CDSHooksError(Exception):
     """A refusal with an HTTP status; ``field`` names what was wrong, when one thing was."""
 
-    def __init__(self, status: int, message: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, status: int, message: str, *, field: str | None = None, retry_after_seconds: int | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
+        # For a 503: when trying again makes sense (the Retry-After header).
+        self.retry_after_seconds = retry_after_seconds
 
     def outcome(self) -> dict[str, Any]:
         return operation_outcome(self.status, self.message, field=self.field)

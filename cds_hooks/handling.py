@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
+from cds_hooks.context import check_resource_ids
 from cds_hooks.errors import CDSHooksError, from_validation_error
 from cds_hooks.models import CDSRequest, CDSResponse, FeedbackRequest
 from cds_hooks.prefetch import PrefetchData, read_prefetch
@@ -62,6 +63,7 @@ def check_fits(service: CDSService, request: CDSRequest) -> None:
             raise CDSHooksError(
                 400, f"context.{member} is required for {service.hook}", field=f"context.{member}"
             )
+    check_resource_ids(request.context)
 
 
 def prepare(

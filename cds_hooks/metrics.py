@@ -14,6 +14,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
     multiprocess,
@@ -37,6 +38,31 @@ CARDS = Counter("cds_cards_total", "Cards issued", ["service", "rule", "indicato
 FHIR_FETCHES = Counter("cds_fhir_fetches_total", "FHIR queries run for missing prefetch", ["outcome"])
 AUTH_FAILURES = Counter("cds_auth_failures_total", "Calls refused by JWT authentication", ["reason"])
 FEEDBACK_ITEMS = Counter("cds_feedback_items_total", "Feedback items stored", ["service", "outcome"])
+# store: "feedback" (the feedback database); the replay store's count is cds_auth_unavailable_total.
+STORE_ERRORS = Counter(
+    "cds_store_errors_total", "Operations that failed because a store did not answer", ["store"]
+)
+STORE_UP = Gauge(
+    "cds_store_up",
+    "Whether a store answered the last readiness probe (1) or not (0)",
+    ["store"],
+    multiprocess_mode="livemostrecent",
+)
+AUTH_UNAVAILABLE = Counter(
+    "cds_auth_unavailable_total",
+    "Calls answered 503 because their token could not be checked (replay store down or recovering)",
+    ["reason"],
+)
+ISSUED_CARDS_PENDING = Gauge(
+    "cds_issued_cards_pending",
+    "Issued cards waiting for the feedback database to record them",
+    multiprocess_mode="livesum",
+)
+ISSUED_CARDS_DROPPED = Counter(
+    "cds_issued_cards_dropped_total",
+    "Issued cards never recorded (the feedback database was down too long)",
+    ["service", "rule"],
+)
 
 
 def count_cards(service_id: str, response: CDSResponse) -> None:

@@ -21,10 +21,8 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
-    SerializerFunctionWrapHandler,
     field_serializer,
     field_validator,
-    model_serializer,
     model_validator,
 )
 
@@ -51,17 +49,17 @@ def _prune(value: Any) -> Any:
 
 
 class WireModel(BaseModel):
-    """Base of every CDS Hooks object: emits no null or empty members."""
+    """Base of every CDS Hooks object: :meth:`to_wire` emits no null or empty members."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
 
-    @model_serializer(mode="wrap")
-    def _omit_empty(self, handler: SerializerFunctionWrapHandler) -> Any:
-        return _prune(handler(self))
-
     def to_wire(self) -> dict[str, Any]:
-        """The JSON-ready dict that goes over the wire."""
-        dumped: dict[str, Any] = self.model_dump(mode="json", by_alias=True, exclude_none=True)
+        """The JSON-ready dict that goes over the wire.
+
+        Pruned once, over the whole dump: a serializer on every nested model would prune each
+        subtree again at every level above it.
+        """
+        dumped: dict[str, Any] = _prune(self.model_dump(mode="json", by_alias=True, exclude_none=True))
         return dumped
 
 
@@ -117,10 +115,9 @@ class ServiceDescriptor(WireModel):
 class DiscoveryResponse(WireModel):
     services: list[ServiceDescriptor]
 
-    @model_serializer(mode="wrap")
-    def _keep_empty_services(self, handler: SerializerFunctionWrapHandler) -> Any:
+    def to_wire(self) -> dict[str, Any]:
         # An empty "services" list is a legitimate answer from a server with no service.
-        dumped = _prune(handler(self))
+        dumped = super().to_wire()
         dumped.setdefault("services", [])
         return dumped
 
@@ -269,10 +266,9 @@ class CDSResponse(WireModel):
     cards: list[Card] = Field(default_factory=list)
     systemActions: list[Action] | None = None
 
-    @model_serializer(mode="wrap")
-    def _keep_empty_cards(self, handler: SerializerFunctionWrapHandler) -> Any:
+    def to_wire(self) -> dict[str, Any]:
         # "cards": [] is the one empty member the spec asks for: it means "no guidance".
-        dumped = _prune(handler(self))
+        dumped = super().to_wire()
         dumped.setdefault("cards", [])
         return dumped
 

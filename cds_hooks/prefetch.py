@@ -1,7 +1,7 @@
 """Prefetch: rendering templates and telling each key's state apart.
 
 A prefetch key arrives in one of four states, and each means something different
-(../cds-hooks-reference, "Prefetch"): present (data), null (the client looked and found
+(docs/protocol.md#prefetch-states): present (data), null (the client looked and found
 nothing), an OperationOutcome (the client tried and failed: treat as absent), or absent (the
 client did not try: the service must fetch it or answer 412). Getting this wrong is the
 commonest defect in published services, so the distinction lives in one place.
@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 log = logging.getLogger(__name__)
 
@@ -34,23 +35,38 @@ class Unrenderable(ValueError):
 
 
 def render(template: str, context: Mapping[str, Any]) -> str:
-    """Fill ``{{context.x}}`` and the four user tokens from the request's context."""
+    """Fill ``{{context.x}}`` and the four user tokens from the request's context.
+
+    Each value is percent-encoded for where it stands, so that it stays one value: in the path
+    it cannot add a segment, in the query it cannot add a parameter (``&``, ``=``), widen a
+    search to several values (``,``) or name a code system (``|``).
+    """
+    query_at = template.find("?")
 
     def substitute(match: re.Match[str]) -> str:
-        token = match.group(1)
-        if token.startswith("context."):
-            value = context.get(token.removeprefix("context."))
-            if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value):
-                return str(value)
-            raise Unrenderable(f"context.{token.removeprefix('context.')} is not a primitive value")
-        if token in _USER_TOKENS:
-            user = context.get("userId")
-            if isinstance(user, str) and user.startswith(_USER_TOKENS[token] + "/"):
-                return user.split("/", 1)[1]
-            raise Unrenderable(f"{token} does not apply to userId")
-        raise Unrenderable(f"unknown prefetch token {token}")
+        in_query = 0 <= query_at < match.start()
+        return quote(_value(match.group(1), context), safe=_QUERY_SAFE if in_query else "")
 
     return _TOKEN.sub(substitute, template)
+
+
+# Characters a FHIR search value may hold as they are: "/" and ":" carry no meaning there and
+# keep references such as ``practitioner=Practitioner/1`` readable.
+_QUERY_SAFE = "/:"
+
+
+def _value(token: str, context: Mapping[str, Any]) -> str:
+    if token.startswith("context."):
+        value = context.get(token.removeprefix("context."))
+        if isinstance(value, str | int | float) and not isinstance(value, bool) and str(value):
+            return str(value)
+        raise Unrenderable(f"context.{token.removeprefix('context.')} is not a primitive value")
+    if token in _USER_TOKENS:
+        user = context.get("userId")
+        if isinstance(user, str) and user.startswith(_USER_TOKENS[token] + "/"):
+            return user.split("/", 1)[1]
+        raise Unrenderable(f"{token} does not apply to userId")
+    raise Unrenderable(f"unknown prefetch token {token}")
 
 
 class PrefetchState(enum.Enum):

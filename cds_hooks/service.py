@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from cds_hooks.models import CDSRequest, CDSResponse, ServiceDescriptor
+from cds_hooks.models import CDSRequest, CDSResponse, Coding, ServiceDescriptor
 from cds_hooks.prefetch import PrefetchData, PrefetchTemplate
 
 # Context members each hook REQUIRES (CDS Hooks hook library 1.0.1).
@@ -58,6 +58,9 @@ class CDSService:
     handler: Handler
     prefetch: Mapping[str, PrefetchTemplate] = field(default_factory=dict)
     usage_requirements: str | None = None
+    # The reasons this service's cards offer for overriding them. A client may send back only
+    # the reason's system and code; the feedback report names the reason with these displays.
+    override_reasons: tuple[Coding, ...] = ()
 
     def descriptor(self) -> ServiceDescriptor:
         return ServiceDescriptor(
@@ -81,6 +84,7 @@ def cds_service(
     description: str,
     prefetch: Mapping[str, PrefetchTemplate] | None = None,
     usage_requirements: str | None = None,
+    override_reasons: Sequence[Coding] = (),
 ) -> Callable[[Handler], CDSService]:
     """Declare a handler as a CDS service."""
 
@@ -93,6 +97,7 @@ def cds_service(
             handler=handler,
             prefetch=dict(prefetch or {}),
             usage_requirements=usage_requirements,
+            override_reasons=tuple(override_reasons),
         )
 
     return declare
@@ -113,6 +118,15 @@ class ServiceRegistry:
 
     def get(self, service_id: str) -> CDSService | None:
         return self._services.get(service_id)
+
+    def override_reason_displays(self) -> dict[tuple[str, str], str]:
+        """The display of every override reason the services' cards offer, by (system, code)."""
+        return {
+            (reason.system, reason.code): reason.display
+            for service in self._services.values()
+            for reason in service.override_reasons
+            if reason.system and reason.code and reason.display
+        }
 
     def for_hook(self, hook: str) -> list[CDSService]:
         return [s for s in self._services.values() if s.hook == hook]

@@ -41,25 +41,38 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.server.max_body_bytes
     app.extensions[SETTINGS_KEY] = settings
     fetcher = FhirFetcher(settings.fhir)
-    sinks = StoreSinks(FeedbackStore(settings.storage.resolved_url()))
+    sinks = StoreSinks(FeedbackStore(settings.storage.resolved_url(), pool_size=database_pool_size(settings)))
     atexit.register(fetcher.close)
     atexit.register(sinks.close)
+    verifier = _verifier(settings)
     init_app(
         app,
         Endpoints(
             registry=create_registry(settings),
             cors=settings.cors,
             fill=prefetch_filler(fetcher),
-            verifier=_verifier(settings),
+            verifier=verifier,
             on_cards=sinks.on_cards,
             on_feedback=sinks.on_feedback,
             public_base_url=settings.server.public_base_url,
         ),
     )
     app.register_blueprint(ops.bp)
-    app.extensions[ops.READINESS_KEY] = {"storage": sinks.readiness}
+    readiness = {"feedback_storage": ops.Dependency(ops.BoundedCheck(sinks.readiness), False, "feedback")}
+    if verifier is not None:
+        readiness["replay_store"] = ops.Dependency(
+            ops.BoundedCheck(verifier.replay_store_problem), True, "replay"
+        )
+    app.extensions[ops.READINESS_KEY] = readiness
     app.extensions[SINKS_KEY] = sinks
     return app
+
+
+def database_pool_size(settings: Settings) -> int:
+    """Connections one process may hold: one per server thread, one for the issued-cards
+    recorder, one for a readiness probe. No overflow beyond it, so that the README's sum
+    (instances x workers x this) bounds what the database sees."""
+    return settings.server.threads + 2
 
 
 def _verifier(settings: Settings) -> JWTVerifier | None:

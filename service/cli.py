@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
-import shutil
 import sys
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -45,6 +44,17 @@ def _open_storage_once(settings: Settings) -> None:
         FeedbackStore(settings.storage.resolved_url()).close()
     except StorageError as error:
         raise click.ClickException(str(error)) from None
+
+
+def _require_matplotlib() -> None:
+    """matplotlib (about 120 MB) is the optional ``report`` extra: only ``--plot`` needs it."""
+    try:
+        importlib.import_module("matplotlib")
+    except ImportError:
+        raise click.ClickException(
+            "--plot needs matplotlib, which cannot be imported: install it with "
+            "pip install 'microcyte[report]'"
+        ) from None
 
 
 def _registry(settings: Settings) -> ServiceRegistry:
@@ -126,16 +136,20 @@ def serve(
             bold=True,
             err=True,
         )
-    metrics_dir = tempfile.mkdtemp(prefix="microcyte-metrics-")
-    # prometheus_client reads this when first imported: set it before the app is imported.
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
-    try:
+    from service import startup
+
+    startup.configure_logging(settings)
+    with startup.metrics_directory() as metrics_dir:
+        # prometheus_client reads this when first imported: set it before the app is imported.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         _open_storage_once(settings)
+        try:
+            startup.check_replay_store(settings)
+        except ConfigError as error:
+            raise click.ClickException(str(error)) from None
         from service.server import run
 
         run(settings)
-    finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 @main.command()
@@ -181,6 +195,20 @@ def services(config_file: Path | None) -> None:
     _print_json(DiscoveryResponse(services=[s.descriptor() for s in registry]).to_wire())
 
 
+@main.command()
+@click.option(
+    "--now",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Date the example as if today were this day (default: today).",
+)
+def example(now: datetime | None) -> None:
+    """Print the README's example patient-view request, its labs dated a few days before today."""
+    from service.examples import example_request
+
+    today = (now or datetime.now(UTC)).date()
+    _print_json(example_request(today=today))
+
+
 @main.command("feedback-report")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="The service's data directory.")
 @click.option("--database-url", help="The service's database URL (instead of --data-dir).")
@@ -208,12 +236,15 @@ def feedback_report(
 
     if data_dir is not None and database_url is not None:
         raise click.UsageError("give --data-dir or --database-url, not both")
+    if plot is not None:
+        _require_matplotlib()  # before any work: the table alone is not what was asked for
     overrides: dict[str, Any] = {}
     if data_dir is not None:
         overrides.update(data_dir=data_dir, database_url=None)
     if database_url is not None:
         overrides["database_url"] = database_url
-    storage = _settings(config_file, **overrides).storage
+    settings = _settings(config_file, **overrides)
+    storage = settings.storage
     if storage.database_url is None and not (storage.data_dir / SQLITE_FILE_NAME).is_file():
         raise click.ClickException(
             f"no feedback database in {storage.data_dir}: is this the service's data dir?"
@@ -221,7 +252,8 @@ def feedback_report(
     day = since.date() if since is not None else None
     try:
         with FeedbackStore(storage.resolved_url()) as store:
-            stats = rule_statistics(store, day)
+            declared = _registry(settings).override_reason_displays()
+            stats = rule_statistics(store, day, declared)
             if plot is not None:
                 from cds_hooks.feedback.plot import plot_override_rates
 

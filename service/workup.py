@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from fhir.resources.R4B.observation import Observation
 from pydantic import ValidationError
 
 from cds_hooks.errors import CDSHooksError
@@ -20,6 +19,7 @@ from cds_hooks.models import Card
 from cds_hooks.service import HookCall
 from service.cards.orders import DONE_CODES
 from service.cards.render import render_card
+from service.chart.observation import Observation
 from service.findings.assess import assess
 from service.findings.model import Findings
 from service.labs.analytes import Window

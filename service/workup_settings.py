@@ -1,7 +1,7 @@
 """The workup's design defaults: choices of ours, not a guideline's, so a site can change them.
 
 Every field here decides an outcome somewhere; the card that depends on one says so
-(clinical-reference, "Design default"). Guideline thresholds are not settings: they live
+(docs/workup.md#design-defaults). Guideline thresholds are not settings: they live
 beside their citations in ``service.findings.thresholds``.
 """
 

@@ -9,9 +9,9 @@ import pytest
 from flask.testing import FlaskClient
 
 from cds_hooks.models import CDSResponse
-from tests.paths import AHRQ_REQUESTS, FIXTURES
+from tests.paths import AHRQ_REQUESTS, EXAMPLE_REQUEST
 
-EXAMPLE = FIXTURES / "requests" / "patient-view-microcytosis.json"
+EXAMPLE = EXAMPLE_REQUEST
 
 
 def example() -> dict[str, Any]:

@@ -19,12 +19,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.app import create_app
-from tests.paths import FIXTURES, SANDBOX_KEYS
+from tests.paths import EXAMPLE_REQUEST, SANDBOX_KEYS
 
 SANDBOX_ISS = "https://sandbox.cds-hooks.org"
 SANDBOX_KID = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f"
 EPIC_ISS = "https://fhir.epic.example.org/interconnect"
-EXAMPLE = FIXTURES / "requests" / "patient-view-microcytosis.json"
+EXAMPLE = EXAMPLE_REQUEST
 EPIC_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
@@ -109,6 +109,26 @@ def test_the_sandbox_token_for_this_url_is_accepted(client: FlaskClient) -> None
         headers=bearer(sandbox_token(SERVICE_URL)),
     )
     assert call.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/cds-services/"),
+        ("post", "/cds-services//microcytosis-workup"),
+        ("post", "/cds-services/microcytosis-workup/"),
+    ],
+)
+def test_a_url_as_users_type_it_is_answered_directly_for_its_own_audience(
+    client: FlaskClient, method: str, path: str
+) -> None:
+    """The sandbox appends "/<id>" to the discovery URL a person typed, and signs that URL."""
+    body = json.loads(EXAMPLE.read_text()) if method == "post" else None
+    response = getattr(client, method)(
+        path, json=body, headers=bearer(sandbox_token(f"http://localhost{path}"))
+    )
+    assert response.status_code == 200, response.get_json()
+    assert response.headers["Content-Type"] == "application/json"
 
 
 def test_a_token_for_another_endpoint_is_refused(client: FlaskClient) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import time
 import uuid
@@ -17,11 +18,12 @@ import requests
 
 from cds_hooks.models import CDSResponse, DiscoveryResponse
 from service.config import ServerSettings
-from tests.paths import FIXTURES, ROOT, SANDBOX_KEYS
+from tests.paths import EXAMPLE_REQUEST, FIXTURES, ROOT, SANDBOX_KEYS
+from tests.ports import free_port
 from tests.redisserver import RedisServer
 from tests.served import MICROCYTE, running
 
-EXAMPLE = FIXTURES / "requests" / "patient-view-microcytosis.json"
+EXAMPLE = EXAMPLE_REQUEST
 SANDBOX_ISS = "https://sandbox.cds-hooks.org"
 SANDBOX_KID = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f"
 
@@ -206,6 +208,7 @@ def test_serve_refuses_several_workers_with_an_in_process_replay_cache() -> None
 def test_a_token_replayed_to_another_worker_is_refused(
     redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    redis_server.seed_epoch(time.time() - 3600)  # a store that has run for a while
     monkeypatch.setenv("MICROCYTE_AUTH__REPLAY_STORE", redis_server.url)
     with running("--workers", "2", "--trust", "cds-hooks-sandbox") as (base, _):
         url = f"{base}/cds-services"
@@ -222,3 +225,76 @@ def test_a_token_replayed_to_another_worker_is_refused(
             for _ in range(20)
         ]
     assert statuses == [200] + [401] * 19
+
+
+def test_serve_refuses_a_replay_store_it_cannot_reach() -> None:
+    # Nothing listens there: the instance would start, report ready and refuse every call.
+    url = f"redis://:hunter2@127.0.0.1:{free_port()}/0"
+    done = run(
+        "serve", "--workers", "2", "--trust", "cds-hooks-sandbox", env={"MICROCYTE_AUTH__REPLAY_STORE": url}
+    )
+    assert done.returncode != 0
+    assert b"cannot use the replay store redis://:***@127.0.0.1:" in done.stderr
+    assert b"hunter2" not in done.stderr
+
+
+def test_serve_logs_the_schema_migration(tmp_path: Path) -> None:
+    with running("--workers", "1", "--no-auth", "--data-dir", str(tmp_path / "data")) as (_, process):
+        process.terminate()
+        process.wait(timeout=30)
+    assert process.stdout is not None
+    lines = [json.loads(line) for line in process.stdout.read().decode().splitlines() if line.startswith("{")]
+    assert any(line["message"] == "feedback database migrated to schema version 1" for line in lines)
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_a_killed_instance_leaves_no_metrics_folder_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    data = str(tmp_path / "data")
+    with running("--workers", "2", "--no-auth", "--data-dir", data) as (_, process):
+        assert [p.name for p in tmp_path.glob("microcyte-metrics-*")]
+        workers = children(process.pid)
+        # kill -9 of the instance, workers included: nothing of it runs on the way out.
+        for pid in [process.pid, *workers]:
+            os.kill(pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    assert len(list(tmp_path.glob("microcyte-metrics-*"))) == 1
+    with running("--workers", "1", "--no-auth", "--data-dir", data) as (_, process):
+        assert len(list(tmp_path.glob("microcyte-metrics-*"))) == 1  # its own, the stale one gone
+        process.terminate()
+        assert process.wait(timeout=30) == 0
+    assert not list(tmp_path.glob("microcyte-metrics-*"))
+
+
+def test_a_worker_that_exits_leaves_the_metrics_of_the_others_in_place(tmp_path: Path) -> None:
+    with running("--workers", "2", "--no-auth", "--data-dir", str(tmp_path / "data")) as (base, process):
+        body = json.loads(EXAMPLE.read_text())
+        os.kill(children(process.pid)[0], signal.SIGTERM)  # gunicorn starts another in its place
+        deadline = time.monotonic() + 20
+        while len(children(process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)
+        statuses = [
+            requests.post(
+                f"{base}/cds-services/microcytosis-workup",
+                json=body,
+                timeout=10,
+                headers={"Connection": "close"},
+            ).status_code
+            for _ in range(8)
+        ]
+        assert statuses == [200] * 8
+        assert requests.get(f"{base}/metrics", timeout=5).status_code == 200

@@ -15,9 +15,9 @@ from flask.testing import FlaskClient
 
 from service.app import SINKS_KEY, create_app
 from tests.conftest import FIXTURE_NOW
-from tests.paths import AHRQ_REQUESTS, FIXTURES, ROOT, SPEC_EXAMPLES
+from tests.paths import AHRQ_REQUESTS, EXAMPLE_REQUEST, ROOT, SPEC_EXAMPLES
 
-EXAMPLE = json.loads((FIXTURES / "requests" / "patient-view-microcytosis.json").read_text())
+EXAMPLE = json.loads((EXAMPLE_REQUEST).read_text())
 FEEDBACK = "/cds-services/microcytosis-workup/feedback"
 
 
@@ -93,6 +93,20 @@ def test_feedback_on_issued_cards_is_counted_per_rule(tmp_path: Path) -> None:
 
     table = report(tmp_path).stdout
     assert "no-ferritin" in table and "66.7" in table
+
+
+def test_a_reason_sent_as_code_only_is_named_by_the_card_that_offered_it(tmp_path: Path) -> None:
+    """The sandbox sends back the reason's system and code; the report still reads as words."""
+    client = pinned_app(tmp_path).test_client()
+    card = issue_card(client)
+    offered = next(r for r in card["overrideReasons"] if r["code"] == "patient-declined")
+    item = overridden(card, "patient-declined")
+    item["overrideReason"] = {"reason": {"system": offered["system"], "code": offered["code"]}}
+    assert client.post(FEEDBACK, json={"feedback": [item]}).status_code == 200
+
+    [reason] = stats(tmp_path)["no-ferritin"]["topOverrideReasons"]
+    assert reason["display"] == offered["display"]
+    assert offered["display"] in report(tmp_path).stdout
 
 
 def test_the_clinicians_comment_is_never_stored(tmp_path: Path) -> None:
@@ -178,7 +192,7 @@ def test_a_restart_keeps_everything(tmp_path: Path) -> None:
     assert (rule["issued"], rule["accepted"]) == (1, 1)
 
 
-def test_storage_gone_after_start_is_a_503_and_not_ready(tmp_path: Path) -> None:
+def test_storage_gone_after_start_is_a_503_and_a_degraded_readiness(tmp_path: Path) -> None:
     app = pinned_app(tmp_path)
     client = app.test_client()
     store = app.extensions[SINKS_KEY].store
@@ -190,7 +204,10 @@ def test_storage_gone_after_start_is_a_503_and_not_ready(tmp_path: Path) -> None
     response = client.post(FEEDBACK, json=item)
     assert response.status_code == 503
     assert "send it again" in response.get_json()["issue"][0]["diagnostics"]
-    assert client.get("/readyz").status_code == 503
+    # Hook calls do not need the feedback store: the instance stays in the balancer.
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.get_json()["status"] == "degraded"
 
 
 def test_the_report_plots_override_rates(tmp_path: Path) -> None:
@@ -222,4 +239,6 @@ def test_a_failing_store_never_costs_the_clinician_the_cards(
     assert response.status_code == 200
     assert response.get_json()["cards"]
     sinks.recorder.flush()
+    assert sinks.recorder.pending == 1  # kept, to be written when the database answers
+    sinks.close()  # a stop with the database still down: the loss is said
     assert any("issued cards not recorded (1 cards)" in r.getMessage() for r in caplog.records)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 
 from flask import Flask
 from flask.testing import FlaskClient
 
 from cds_hooks.logs import JsonFormatter, RequestContextFilter
-from service.ops import READINESS_KEY
-from tests.paths import FIXTURES
+from service.ops import READINESS_KEY, BoundedCheck, Dependency
+from tests.paths import EXAMPLE_REQUEST
 
-EXAMPLE = json.loads((FIXTURES / "requests" / "patient-view-microcytosis.json").read_text())
+EXAMPLE = json.loads((EXAMPLE_REQUEST).read_text())
 
 
 def test_health_needs_no_authentication() -> None:
@@ -26,10 +28,37 @@ def test_health_needs_no_authentication() -> None:
 
 
 def test_readiness_reports_a_failing_check(app: Flask, client: FlaskClient) -> None:
-    app.extensions[READINESS_KEY]["storage"] = lambda: "database unreachable"
+    app.extensions[READINESS_KEY]["keys"] = Dependency(lambda: "no key set")
     response = client.get("/readyz")
     assert response.status_code == 503
-    assert response.get_json() == {"status": "unavailable", "checks": {"storage": "database unreachable"}}
+    assert response.get_json() == {
+        "status": "unavailable",
+        "checks": {"feedback_storage": "ok", "keys": "no key set"},
+    }
+
+
+def test_a_store_hook_calls_do_not_need_degrades_readiness_but_keeps_the_instance_in(
+    app: Flask, client: FlaskClient
+) -> None:
+    app.extensions[READINESS_KEY]["archive"] = Dependency(lambda: "archive unreachable", required=False)
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "status": "degraded",
+        "checks": {"feedback_storage": "ok", "archive": "archive unreachable"},
+    }
+
+
+def test_a_check_that_hangs_answers_within_its_bound() -> None:
+    release = threading.Event()
+    check = BoundedCheck(lambda: None if release.wait(30) else "hung", timeout_seconds=0.2)
+    started = time.monotonic()
+    assert [check() for _ in range(3)] == ["no answer within 0.2 s"] * 3
+    assert time.monotonic() - started < 2
+    assert sum(t.name == "readiness-probe" for t in threading.enumerate()) == 1  # one probe, joined
+    release.set()
+    time.sleep(0.05)
+    assert check() is None
 
 
 def sample(page: str, name: str, **labels: str) -> float:

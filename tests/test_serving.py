@@ -17,6 +17,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,10 +25,10 @@ import pytest
 import requests
 
 from cds_hooks.auth.verifier import MAX_TOKEN_CHARS
-from tests.paths import FIXTURES
+from service.examples import example_request
 from tests.served import running
 
-EXAMPLE: dict[str, Any] = json.loads((FIXTURES / "requests" / "patient-view-microcytosis.json").read_text())
+EXAMPLE = example_request(today=datetime.now(UTC).date())  # its labs recent enough for cards
 HOOK_PATH = "/cds-services/microcytosis-workup"
 # Well under a second for a call that takes milliseconds, with room for a loaded machine; the
 # old gthread server did not answer at all while eight slow sockets were open.

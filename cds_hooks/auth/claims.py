@@ -26,6 +26,7 @@ class Claims:
     tenant: str | None
     jti: str
     exp: float
+    iat: float
 
 
 def check_claims(
@@ -73,7 +74,7 @@ def check_claims(
     sub = _optional_string(payload, "sub", client)
     if client.tenants is not None and tenant not in client.tenants:
         raise refuse("tenant not allowed")
-    return Claims(iss=client.iss, sub=sub, tenant=tenant, jti=jti, exp=exp)
+    return Claims(iss=client.iss, sub=sub, tenant=tenant, jti=jti, exp=exp, iat=iat)
 
 
 def _numeric_date(payload: Mapping[str, Any], name: str) -> float | None:

@@ -6,11 +6,12 @@ import json
 import re
 from functools import lru_cache
 from typing import Any, Literal, get_args
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, FilePath, field_validator, model_validator
 
+from cds_hooks import urls
 from cds_hooks.auth.jwks import JWKSError, parse_jwks
+from cds_hooks.urls import UnsafeUrl, Url
 
 # Asymmetric algorithms only. HMAC would make the key a shared secret, and an HS* token
 # checked against an RSA public key is the classic algorithm-confusion forgery; "none" is
@@ -28,19 +29,31 @@ _LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 _WILDCARD_RUN = "[A-Za-z0-9._~%-]*"
 
 
-def _check_key_url(value: str, what: str) -> str:
+def _key_url(value: str, what: str) -> Url:
     """Keys must come over TLS; plain http is tolerated on loopback, where nothing can intercept."""
-    parts = urlsplit(value)
-    host = parts.hostname or ""
-    secure = parts.scheme == "https" or (parts.scheme == "http" and host in _LOOPBACK_HOSTS)
-    if not secure or not host:
+    try:
+        url = urls.parse(value)
+    except UnsafeUrl as error:
+        raise ValueError(f"{what}: {error}") from None
+    if not (url.scheme == "https" or url.host in _LOOPBACK_HOSTS):
         raise ValueError(f"{what} must be an https URL (http only on loopback)")
-    if "@" in parts.netloc:
-        raise ValueError(f"{what} must not carry credentials")
-    if not parts.path.startswith("/"):
-        # Without a path, a prefix like https://ehr.example.com would also match
-        # https://ehr.example.com.attacker.net/: the slash pins the host.
-        raise ValueError(f"{what} must include a path, at least '/' after the host")
+    return url
+
+
+def _jku_prefix(value: str) -> str:
+    """A prefix names a directory: without the slash its intent is unclear, so it is refused.
+
+    Written ``https://keys.example/k`` it might mean the folder ``k`` or every name that
+    begins with ``k``; the second cannot be trusted (``…/kevil/``), and guessing the first
+    would quietly widen or narrow what an operator wrote. One exact key set URL is what
+    ``jwks_url`` is for.
+    """
+    url = _key_url(value, "every jku prefix")
+    if not url.directory:
+        raise ValueError(
+            f"jku prefix {value!r} is not a directory URL: end it with '/' to trust the key sets"
+            " under that folder, or set jwks_url to trust that one key set URL"
+        )
     return value
 
 
@@ -53,7 +66,8 @@ class TrustedClient(BaseModel):
     attacker's URL would let the attacker choose the key that checks the attacker's token.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Errors hide their input: a key URL with user information would print its password.
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     iss: str = Field(min_length=1)
     jwks: dict[str, Any] | None = None
@@ -67,12 +81,14 @@ class TrustedClient(BaseModel):
     @field_validator("jwks_url")
     @classmethod
     def _jwks_url(cls, value: str | None) -> str | None:
-        return None if value is None else _check_key_url(value, "jwks_url")
+        if value is not None:
+            _key_url(value, "jwks_url")
+        return value
 
     @field_validator("jku_prefixes")
     @classmethod
     def _jku_prefixes(cls, value: list[str]) -> list[str]:
-        return [_check_key_url(prefix, "every jku prefix") for prefix in value]
+        return [_jku_prefix(prefix) for prefix in value]
 
     @field_validator("jwks")
     @classmethod
@@ -103,8 +119,26 @@ class TrustedClient(BaseModel):
             raise ValueError(f"client {self.iss}: give jwks, jwks_file, jwks_url or jku_prefixes")
         return self
 
+    def jku_url(self, jku: str) -> str | None:
+        """The URL to fetch for a token's ``jku``, or None when it is not this client's.
+
+        A jku must be ``jwks_url`` itself or lie under a prefix segment by segment, read by
+        the same strict reader as every other URL the service is handed: a jku that could
+        climb out of its folder in some encoding is refused, not normalized, and what is
+        fetched is the one spelling that was checked.
+        """
+        if jku == self.jwks_url:
+            return jku
+        try:
+            url = urls.parse(jku)
+        except UnsafeUrl:
+            return None
+        if any(urls.under(url, _directory(prefix)) for prefix in self.jku_prefixes):
+            return url.geturl()
+        return None
+
     def allows_jku(self, jku: str) -> bool:
-        return jku == self.jwks_url or any(jku.startswith(prefix) for prefix in self.jku_prefixes)
+        return self.jku_url(jku) is not None
 
     def may_name_fhir_server(self, url: str) -> bool:
         """Whether this client's requests may send this service, with their token, to ``url``.
@@ -113,10 +147,21 @@ class TrustedClient(BaseModel):
         digits and ``.-_~%`` (one host name or path segment, never ``/ : @ ? #``), so that
         ``https://*.epic.example/api/FHIR/R4`` cannot be satisfied by
         ``https://evil.net#.epic.example/api/FHIR/R4``. The entry ``*`` alone admits any
-        server. A trailing slash is not significant.
+        server. A trailing slash is not significant. A URL the service's URL reader refuses
+        (a dot segment in any encoding, user information, ...) is refused here too, since a
+        wildcard run would otherwise take ``%2e%2e`` for a segment.
         """
+        try:
+            urls.parse(url)
+        except UnsafeUrl:
+            return False
         candidate = url.rstrip("/")
         return any(_fhir_pattern(entry.rstrip("/")).fullmatch(candidate) for entry in self.fhir_servers)
+
+
+@lru_cache(maxsize=256)
+def _directory(prefix: str) -> Url:
+    return urls.parse(prefix)  # validated when the client was configured
 
 
 @lru_cache(maxsize=256)

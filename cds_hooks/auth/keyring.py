@@ -2,7 +2,8 @@
 
 Configured keys are looked up first, so a token whose ``jku`` points at a key set this
 service already holds (the sandbox preset) causes no fetch. A ``jku`` is consulted only
-when it passes the client's allowlist; a refused ``jku`` is never fetched.
+when it lies under one of the client's prefixes (``TrustedClient.jku_url``); a refused
+``jku`` is never fetched, and an accepted one is fetched in the spelling that was checked.
 
 Anyone can send a token, signed or not, so the jku sources a client's prefixes admit are
 bounded: at most ``MAX_JKU_SOURCES`` are remembered, and a jku not seen before is fetched
@@ -52,11 +53,12 @@ class ClientKeyring:
 
     def keys_for(self, kid: str, jku: str | None) -> tuple[PublicKey, ...]:
         """The candidate keys for a token's ``kid`` and optional ``jku`` header."""
-        if jku is not None and not self._client.allows_jku(jku):
+        url = None if jku is None else self._client.jku_url(jku)
+        if jku is not None and url is None:
             raise AuthenticationError("jku not allowed for this issuer", issuer=self._client.iss)
         sources = list(self._configured)
-        if jku is not None and jku != self._client.jwks_url:
-            sources.append(self._jku_source(jku))
+        if url is not None and url != self._client.jwks_url:
+            sources.append(self._jku_source(url))
         unavailable = False
         for source in sources:
             try:
@@ -69,25 +71,26 @@ class ClientKeyring:
         reason = "signing keys unavailable" if unavailable else "unknown kid"
         raise AuthenticationError(reason, issuer=self._client.iss)
 
-    def _jku_source(self, jku: str) -> KeySet:
+    def _jku_source(self, url: str) -> KeySet:
         with self._jku_lock:
-            source = self._jku_sources.get(jku)
+            source = self._jku_sources.get(url)
             if source is not None:
-                self._jku_sources.move_to_end(jku)
+                self._jku_sources.move_to_end(url)
                 return source
             now = self._clock()
             if now - self._new_jku_at < self._settings.jwks_refresh_min_interval_seconds:
                 raise AuthenticationError("too many new jku URLs for this issuer", issuer=self._client.iss)
             self._new_jku_at = now
-            source = self._remote(jku)
-            self._jku_sources[jku] = source
+            # Named by the issuer, not the URL: a jku is the sender's text and is never logged.
+            source = self._remote(url, name=f"from a jku of {self._client.iss}")
+            self._jku_sources[url] = source
             if len(self._jku_sources) > MAX_JKU_SOURCES:
                 self._jku_sources.popitem(last=False)
             return source
 
-    def _remote(self, url: str) -> CachedKeySet:
+    def _remote(self, url: str, name: str | None = None) -> CachedKeySet:
         fetch = partial(fetch_jwks, self._session, url, self._settings.jwks_timeout_seconds)
-        return self._cached(url, fetch)
+        return self._cached(name or url, fetch)
 
     def _cached(self, name: str, load: Callable[[], Keys]) -> CachedKeySet:
         return CachedKeySet(

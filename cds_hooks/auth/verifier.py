@@ -11,7 +11,9 @@ one signature check at most:
 5. the signature;
 6. claims: audience, exp/iat/nbf with leeway, lifetime cap, jti, tenant (see claims.py);
 7. the replay store, last because it is the only check that writes state and may cost a
-   network round trip: a token refused for any other reason leaves no trace in it.
+   network round trip: a token refused for any other reason leaves no trace in it. A token
+   issued before the store's epoch (see replay.py) is refused as possibly replayed; a store
+   that does not answer is an AuthenticationUnavailable (503), not a refusal of the client.
 
 Keys a token carries itself (``jwk``, ``x5c``, ``x5u`` headers) are ignored: a token never
 brings the key that checks it. The token never appears in a log record or an exception:
@@ -35,17 +37,27 @@ from jwt.exceptions import PyJWTError
 
 from cds_hooks.auth.claims import check_claims
 from cds_hooks.auth.client import ASYMMETRIC_ALGORITHMS, TrustedClient
-from cds_hooks.auth.errors import AuthenticationError
+from cds_hooks.auth.errors import AuthenticationError, AuthenticationUnavailable
 from cds_hooks.auth.jwks import KeyMismatchError, PublicKey
 from cds_hooks.auth.keyring import ClientKeyring
-from cds_hooks.auth.replay import ReplayCache, ReplayStoreError, replay_cache_for, replay_key
+from cds_hooks.auth.replay import (
+    ReplayCache,
+    ReplayStoreError,
+    describe_store,
+    replay_cache_for,
+    replay_key,
+)
 from cds_hooks.auth.settings import AuthSettings
+from cds_hooks.outages import OutageLog
 
-__all__ = ["AuthenticationError", "JWTVerifier", "VerifiedClient"]
+__all__ = ["AuthenticationError", "AuthenticationUnavailable", "JWTVerifier", "VerifiedClient"]
 
 log = logging.getLogger(__name__)
 
 MAX_TOKEN_CHARS = 16 * 1024
+# What a client is told to wait when the replay store does not answer: about the time a
+# restarted Redis takes to come back, and short enough for a hook call to be retried.
+STORE_DOWN_RETRY_AFTER_SECONDS = 5
 _BEARER = re.compile(r"^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*) *$", re.IGNORECASE)
 
 
@@ -81,8 +93,13 @@ class JWTVerifier:
         self._replay = (
             replay_cache if replay_cache is not None else replay_cache_for(settings.replay_store, clock=clock)
         )
+        self._store_outage = OutageLog(log, f"replay store {describe_store(settings.replay_store)}")
         if not self._clients:
             log.warning("no trusted CDS client is configured: every call will be refused")
+
+    def replay_store_problem(self) -> str | None:
+        """None when the replay store answers; otherwise why not (for readiness)."""
+        return self._replay.problem()
 
     def verify(self, authorization_header: str | None, audience: str) -> VerifiedClient:
         """The verified caller, or AuthenticationError; ``audience`` is the URL that was called."""
@@ -133,13 +150,28 @@ class JWTVerifier:
             max_lifetime=self._settings.max_token_lifetime_seconds,
         )
 
-        ttl = max(1, math.ceil(claims.exp + self._settings.leeway_seconds - now))
+        leeway = self._settings.leeway_seconds
+        ttl = max(1, math.ceil(claims.exp + leeway - now))
+        # The client's clock may run ahead of ours by the leeway: a token used just before a
+        # loss of the store can carry an iat up to that much after the new epoch.
+        issued_at = claims.iat - leeway
         try:
-            first = self._replay.first_use(replay_key(client.iss, claims.jti), ttl)
+            use = self._replay.record(replay_key(client.iss, claims.jti), ttl, issued_at)
         except ReplayStoreError as error:
-            log.error("replay store: %s", error)
-            raise AuthenticationError("replay store unavailable", issuer=client.iss) from None
-        if not first:
+            self._store_outage.failed(str(error))
+            raise AuthenticationUnavailable(
+                "replay store unavailable", retry_after_seconds=STORE_DOWN_RETRY_AFTER_SECONDS
+            ) from None
+        self._store_outage.succeeded()
+        if issued_at < use.epoch:
+            wait = use.epoch + leeway - now
+            if wait > 0:
+                # A token minted now is still inside the doubt: a new one is good in `wait`.
+                raise AuthenticationUnavailable(
+                    "replay store recovering from a data loss", retry_after_seconds=math.ceil(wait)
+                )
+            raise AuthenticationError("issued before the replay store lost its data", issuer=client.iss)
+        if not use.first:
             raise AuthenticationError("token replayed (jti seen before)", issuer=client.iss)
 
         return VerifiedClient(

@@ -8,6 +8,7 @@ concurrency tests, so it is refused up front rather than half-working.
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 import time
 from pathlib import Path
@@ -73,21 +74,27 @@ def reason(error: BaseException) -> str:
     return lines[0] if lines else type(cause).__name__
 
 
-def open_engine(url: URL) -> Engine:
-    """An engine for a URL returned by :func:`parse_database_url`."""
+def open_engine(url: URL, pool_size: int | None = None) -> Engine:
+    """An engine for a URL returned by :func:`parse_database_url`.
+
+    ``pool_size`` caps the connections it holds (no overflow): every instance's pools add
+    up on one PostgreSQL server, whose ``max_connections`` is 100 by default. None keeps
+    SQLAlchemy's default (5, and 10 more under load), for short-lived tools.
+    """
+    pool: dict[str, Any] = {} if pool_size is None else {"pool_size": pool_size, "max_overflow": 0}
     if url.get_backend_name() == "sqlite":
-        return _sqlite_engine(url)
-    return _postgresql_engine(url)
+        return _sqlite_engine(url, pool)
+    return _postgresql_engine(url, pool)
 
 
-def _sqlite_engine(url: URL) -> Engine:
+def _sqlite_engine(url: URL, pool: dict[str, Any]) -> Engine:
     assert url.database is not None  # parse_database_url refuses in-memory databases
     path = Path(url.database)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise StorageError(f"cannot create the folder of {describe(url)}: {error.strerror}") from None
-    engine = create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, **pool)
 
     @event.listens_for(engine, "connect")
     def _tune(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
@@ -126,9 +133,26 @@ def _use_wal(cursor: sqlite3.Cursor) -> None:
     raise StorageError("the SQLite file cannot be switched to WAL mode (is it on a network file system?)")
 
 
-def _postgresql_engine(url: URL) -> Engine:
+def _postgresql_engine(url: URL, pool: dict[str, Any]) -> Engine:
+    _require_psycopg()
     connect_args: dict[str, Any] = {}
     if "connect_timeout" not in url.query:
         connect_args["connect_timeout"] = POSTGRESQL_CONNECT_TIMEOUT_S
     # pre_ping replaces connections a server restart or a failover left dead.
-    return create_engine(url, pool_pre_ping=True, connect_args=connect_args)
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **pool)
+
+
+def _require_psycopg() -> None:
+    """The PostgreSQL driver is an optional extra: name it, rather than let SQLAlchemy's import fail.
+
+    A single instance on SQLite never needs psycopg, so a plain install leaves it out; a
+    deployment that names a PostgreSQL URL without it must learn what to install, at start-up,
+    not from a traceback.
+    """
+    try:
+        importlib.import_module("psycopg")
+    except ImportError:
+        raise StorageError(
+            "a PostgreSQL database needs the psycopg driver, which cannot be imported: "
+            "install it with pip install 'microcyte[postgres]'"
+        ) from None

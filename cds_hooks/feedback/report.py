@@ -14,6 +14,7 @@ import csv
 import io
 import json
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -66,11 +67,19 @@ def _start_of(since: date | None) -> datetime | None:
     return None if since is None else datetime.combine(since, time.min, tzinfo=UTC)
 
 
-def rule_statistics(store: FeedbackStore, since: date | None = None) -> list[RuleStats]:
+def rule_statistics(
+    store: FeedbackStore,
+    since: date | None = None,
+    declared: Mapping[tuple[str, str], str] | None = None,
+) -> list[RuleStats]:
     """Statistics for every rule that issued a card or got feedback from ``since`` on.
 
     The most overridden rules come first: they are the ones a governance review looks at.
+    ``declared`` holds the displays of the override reasons the services' cards offer, by
+    (system, code): a reason is named by the service's own words, and a client that sent only
+    system and code still gets a readable report.
     """
+    declared = declared or {}
     issued = store.issued_per_rule(_start_of(since))
     outcomes = store.final_outcomes(_start_of(since))
     counts: dict[str, Counter[str]] = defaultdict(Counter)
@@ -90,7 +99,7 @@ def rule_statistics(store: FeedbackStore, since: date | None = None) -> list[Rul
             accepted=counts[rule]["accepted"],
             overridden=counts[rule]["overridden"],
             top_reasons=tuple(
-                ReasonCount(system, code, _usual(displays[system, code]), n)
+                ReasonCount(system, code, declared.get((system, code)) or _usual(displays[system, code]), n)
                 for (system, code), n in sorted(reasons[rule].items(), key=_most_first)[:TOP_REASONS]
             ),
         )

@@ -7,9 +7,13 @@ Recording which cards were issued is bookkeeping for the statistics, and it happ
 hook call that shows a card. Written inside the call, it made calls wait on the database's
 write lock: with two workers on SQLite the p99 at 8 concurrent clients was about a second
 (bench/RESULTS.md). So calls only queue their cards, and one thread per process writes the
-queue in batches, one transaction each. Closing the sinks (a graceful stop) writes what is
-queued; if the store fails, the clinician still got the cards and the log says how many were
-not counted.
+queue in batches, one transaction each.
+
+When the database is down the clinician still gets the cards, and the recorder keeps their
+rows (a few hundred bytes each, up to MAX_PENDING_ROWS) and writes them when it answers
+again; otherwise the report would count fewer cards issued than were, and feedback on them
+under the rule "unknown". Past the bound, or at a stop with the database still down, what
+is dropped is counted (``cds_issued_cards_dropped_total``) and logged.
 """
 
 from __future__ import annotations
@@ -17,29 +21,42 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections import Counter, deque
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
+from cds_hooks import metrics
 from cds_hooks.errors import CDSHooksError
 from cds_hooks.feedback.database import StorageError
+from cds_hooks.feedback.records import issued_row
 from cds_hooks.feedback.store import FeedbackStore
 from cds_hooks.models import Card, CDSResponse, FeedbackRequest
+from cds_hooks.outages import OutageLog
 from cds_hooks.service import CDSService
 
 log = logging.getLogger(__name__)
 
+# What a client is told to wait before sending feedback again.
+FEEDBACK_RETRY_AFTER_SECONDS = 30
 
 Issued = tuple[str, Sequence[Card], datetime]
+Row = dict[str, Any]
 
 
 class IssuedCardsRecorder:
     """Writes issued cards from a queue, in batches, on a thread of its own."""
 
-    MAX_BATCH = 500  # responses per transaction
+    MAX_BATCH = 500  # responses taken from the queue at once
+    MAX_ROWS_PER_WRITE = 5_000  # rows per transaction, when catching up after an outage
+    MAX_PENDING_ROWS = 50_000  # about 20 MB of rows per process
+    RETRY_SECONDS = 2.0
 
     def __init__(self, store: FeedbackStore) -> None:
         self._store = store
         self._queue: queue.Queue[Issued | None] = queue.Queue()
+        self._pending: deque[Row] = deque()
+        self._outage = OutageLog(log, "feedback database (issued cards kept to write later)")
         self._thread = threading.Thread(target=self._run, name="issued-cards-recorder", daemon=True)
         self._thread.start()
 
@@ -47,8 +64,13 @@ class IssuedCardsRecorder:
         self._queue.put(issued)
 
     def flush(self) -> None:
-        """Wait until everything queued so far is written (or its failure logged)."""
+        """Wait until everything queued so far was written, or kept for later if it failed."""
         self._queue.join()
+
+    @property
+    def pending(self) -> int:
+        """Rows waiting for the database to answer again."""
+        return len(self._pending)
 
     def close(self) -> None:
         if self._thread.is_alive():
@@ -57,7 +79,11 @@ class IssuedCardsRecorder:
 
     def _run(self) -> None:
         while True:
-            first = self._queue.get()
+            try:
+                first = self._queue.get(timeout=self.RETRY_SECONDS if self._pending else None)
+            except queue.Empty:
+                self._write()
+                continue
             batch: list[Issued] = []
             stop = first is None
             if first is not None:
@@ -71,26 +97,55 @@ class IssuedCardsRecorder:
                     stop = True
                 else:
                     batch.append(more)
-            self._write(batch)
+            self._keep(batch)
+            self._write()
+            if stop:
+                self._drop(len(self._pending), "the service stopped with the feedback database down")
             for _ in range(len(batch) + (1 if stop else 0)):
                 self._queue.task_done()
             if stop:
                 return
 
-    def _write(self, batch: list[Issued]) -> None:
-        if not batch:
+    def _keep(self, batch: list[Issued]) -> None:
+        self._pending.extend(
+            issued_row(service_id, card, issued_at)
+            for service_id, cards, issued_at in batch
+            for card in cards
+        )
+        self._drop(len(self._pending) - self.MAX_PENDING_ROWS, "too many waiting for the feedback database")
+
+    def _write(self) -> None:
+        while self._pending:
+            rows = [self._pending[i] for i in range(min(len(self._pending), self.MAX_ROWS_PER_WRITE))]
+            try:
+                self._store.record_issued_rows(rows)
+            except StorageError as error:
+                self._outage.failed(str(error))
+                metrics.STORE_ERRORS.labels(store="feedback").inc()
+                break
+            for _ in rows:
+                self._pending.popleft()
+            self._outage.succeeded()
+        metrics.ISSUED_CARDS_PENDING.set(len(self._pending))
+
+    def _drop(self, count: int, why: str) -> None:
+        """Forget the ``count`` oldest waiting rows, counting them so the loss is visible."""
+        if count <= 0:
             return
-        try:
-            self._store.record_issued_batch(batch)
-        except StorageError as error:
-            count = sum(len(cards) for _, cards, _ in batch)
-            log.error("issued cards not recorded (%d cards): %s", count, error)
+        dropped = Counter(
+            (row["service_id"], row["rule"]) for row in (self._pending.popleft() for _ in range(count))
+        )
+        for (service_id, rule), lost in dropped.items():
+            metrics.ISSUED_CARDS_DROPPED.labels(service=service_id, rule=rule).inc(lost)
+        log.error("issued cards not recorded (%d cards): %s", count, why)
+        metrics.ISSUED_CARDS_PENDING.set(len(self._pending))
 
 
 class StoreSinks:
     def __init__(self, store: FeedbackStore) -> None:
         self.store = store
         self.recorder = IssuedCardsRecorder(store)
+        self._outage = OutageLog(log, "feedback database (feedback refused with 503)")
 
     def on_cards(self, service: CDSService, response: CDSResponse, issued_at: datetime) -> None:
         self.recorder.record((service.id, response.cards, issued_at))
@@ -99,8 +154,15 @@ class StoreSinks:
         try:
             self.store.record_feedback(service.id, feedback.feedback, received_at)
         except StorageError as error:
-            log.error("feedback not stored for %s: %s", service.id, error)
-            raise CDSHooksError(503, "the feedback could not be stored now; send it again") from None
+            self._outage.failed(str(error))
+            metrics.STORE_ERRORS.labels(store="feedback").inc()
+            raise CDSHooksError(
+                503,
+                "the feedback could not be stored now; send it again later, signed with a new token"
+                " (this one counts as used)",
+                retry_after_seconds=FEEDBACK_RETRY_AFTER_SECONDS,
+            ) from None
+        self._outage.succeeded()
 
     def readiness(self) -> str | None:
         return None if self.store.ping() else "feedback storage unreachable"

@@ -32,6 +32,7 @@ from cds_hooks.feedback.migrations import migrate
 from cds_hooks.feedback.records import UNKNOWN_RULE, feedback_row, issued_row
 from cds_hooks.feedback.schema import feedback, issued_cards
 from cds_hooks.models import Card, FeedbackItem
+from cds_hooks.outages import OutageLog
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +60,13 @@ class FeedbackStore:
     connections must not cross processes.
     """
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int | None = None) -> None:
         parsed = parse_database_url(url)
         self._name = describe(parsed)
-        self._engine = open_engine(parsed)
+        self._engine = open_engine(parsed, pool_size)
         self._writer = self._engine.execution_options(**{WRITE_OPTION: True})
+        # Probed every few seconds by each balancer: one line per outage, not one per probe.
+        self._unanswered = OutageLog(log, f"feedback database {self._name}", level=logging.WARNING)
         try:
             self.schema_version = migrate(self._writer)
         except SQLAlchemyError as error:
@@ -94,8 +97,9 @@ class FeedbackStore:
             with self._engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
         except (SQLAlchemyError, StorageError) as error:
-            log.warning("feedback database %s does not answer: %s", self._name, reason(error))
+            self._unanswered.failed(reason(error))
             return False
+        self._unanswered.succeeded()
         return True
 
     def record_issued(self, service_id: str, cards: Sequence[Card], issued_at: datetime) -> None:
@@ -106,18 +110,21 @@ class FeedbackStore:
         """Several responses' cards in one transaction: one write lock for many hook calls."""
         for _, _, issued_at in batch:
             _require_aware(issued_at, "issued_at")
-        rows = sorted(
-            (
+        self.record_issued_rows(
+            [
                 issued_row(service_id, card, issued_at)
                 for service_id, cards, issued_at in batch
                 for card in cards
-            ),
-            key=lambda row: row["card_uuid"] or "",
+            ]
         )
-        if not rows:
+
+    def record_issued_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Rows made by ``records.issued_row``, in one transaction; a row already stored is kept."""
+        ordered = sorted(rows, key=lambda row: row["card_uuid"] or "")
+        if not ordered:
             return
         with self._writing("record issued cards") as connection:
-            _insert_ignoring_duplicates(connection, issued_cards, rows)
+            _insert_ignoring_duplicates(connection, issued_cards, ordered)
 
     def record_feedback(self, service_id: str, items: Sequence[FeedbackItem], received_at: datetime) -> None:
         """Store feedback items; an item already stored (same key) is left as it is."""

@@ -1,4 +1,4 @@
-"""Every order a card can suggest, with its verified code (clinical-reference section 6).
+"""Every order a card can suggest, with its verified code (docs/workup.md#orders).
 
 An order without a verified code (alpha-globin gene analysis) is ordered by text only: a
 wrong code is worse than none. Each order also says what counts as "already done", so no

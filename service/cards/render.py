@@ -7,9 +7,9 @@ citations. Every suggestion creates a draft R4 ServiceRequest the clinician can 
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
+from cds_hooks.ids import new_uuid
 from cds_hooks.models import SUMMARY_MAX_CHARS, Action, Card, Coding, Source, Suggestion
 from service.cards.markdown import bullets, md, table
 from service.cards.orders import Order
@@ -41,7 +41,7 @@ def render_card(
         suggestions = [suggestion(order, s.patient.patient_id) for order in rec.orders]
     primary = rec.citations[0]
     return Card(
-        uuid=str(uuid.uuid4()),
+        uuid=new_uuid(),
         summary=shorten(rec.summary),
         detail=detail(rec, s, unavailable),
         indicator=rec.indicator,
@@ -52,10 +52,13 @@ def render_card(
         ),
         suggestions=suggestions or None,
         selectionBehavior="any" if suggestions else None,
-        overrideReasons=[
-            Coding(system=OVERRIDE_SYSTEM, code=code, display=text) for code, text in override_reasons
-        ],
+        overrideReasons=list(override_codings(override_reasons)),
     )
+
+
+def override_codings(reasons: tuple[tuple[str, str], ...]) -> tuple[Coding, ...]:
+    """Override reasons as the Codings a card offers and its service declares."""
+    return tuple(Coding(system=OVERRIDE_SYSTEM, code=code, display=text) for code, text in reasons)
 
 
 def shorten(summary: str) -> str:
@@ -82,7 +85,7 @@ def service_request(order: Order, patient_id: str) -> dict[str, Any]:
 def suggestion(order: Order, patient_id: str) -> Suggestion:
     return Suggestion(
         label=f"Order {order.text}" + (f", {order.condition}" if order.condition else ""),
-        uuid=str(uuid.uuid4()),
+        uuid=new_uuid(),
         actions=[
             Action(
                 type="create",

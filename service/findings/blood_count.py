@@ -31,10 +31,10 @@ def anemia(labs: Labs, patient: PatientContext, notes: list[str]) -> tuple[Findi
         WHO_2024_HEMOGLOBIN,
     )
     severe = None
-    if hb.is_below(t.HB_SEVERE / 10):
+    if hb.is_below(t.HB_SEVERE):
         severe = Finding(
             "severe-anemia",
-            f"Severe anemia: hemoglobin {hb.display()} is below {number(t.HB_SEVERE / 10)} g/dL "
+            f"Severe anemia: hemoglobin {hb.display()} is below {number(t.HB_SEVERE)} g/dL "
             "(restrictive transfusion threshold, design default).",
             ("hemoglobin",),
             design_default=True,

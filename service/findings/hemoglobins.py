@@ -48,7 +48,7 @@ def hba2(labs: Labs) -> tuple[Finding | None, Finding | None]:
 
 
 def hbf_normal(labs: Labs, notes: list[str]) -> Finding | None:
-    """HbF within the lab's own range: no default range exists in the reference, so none is assumed."""
+    """HbF within the lab's own range: no default range is assumed (docs/workup.md#left-out)."""
     result = labs.get("hbf")
     if result is None:
         return None

@@ -1,6 +1,6 @@
 """Findings of marrow output: cytopenias of more than one lineage, and a reticulocyte response.
 
-The cytopenia limits are design defaults (clinical-reference section 4) and apply at every
+The cytopenia limits are design defaults (docs/workup.md#cytopenia-thresholds) and apply at every
 age: the card says so. A low neutrophil count stands for the white-cell lineage as well as
 a low WBC, since neutropenia is what carries the risk.
 """

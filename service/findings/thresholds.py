@@ -1,4 +1,4 @@
-"""Every clinical threshold of the workup, each beside its source (clinical-reference section 4).
+"""Every clinical threshold of the workup, each beside its source (docs/workup.md#thresholds).
 
 Values marked "design default" are choices of ours where no guideline fixes one; the
 finding they decide says so.
@@ -12,19 +12,22 @@ from service.patient.model import Age, Sex
 
 ADULT_AGE = 15  # WHO 2024 gives adult hemoglobin thresholds from 15 years
 
-# --- anemia: WHO 2024 hemoglobin thresholds, g/L --------------------------------------------
-HB_6_23_MONTHS = 105
-HB_24_59_MONTHS = 110
-HB_5_11_YEARS = 115
-HB_12_14_YEARS = 120
-HB_WOMEN = 120  # non-pregnant women >= 15 y
-HB_MEN = 130  # men >= 15 y
-HB_PREGNANCY_T1 = 110
-HB_PREGNANCY_T2 = 105
-HB_PREGNANCY_T3 = 110
-HB_PREGNANCY_UNKNOWN_TRIMESTER = 110
-# Severe anemia, critical: the restrictive transfusion threshold (AABB 2023). Design default.
-HB_SEVERE = 70
+# --- anemia: WHO 2024 hemoglobin thresholds -----------------------------------------------
+# In g/dL, the canonical unit every hemoglobin is read in. WHO states them in g/L (110 g/L is
+# 11.0 g/dL); tests/clinical/test_units.py derives each from WHO's figure through the analyte
+# table's own g/L factor, so no rule compares a g/dL value with a g/L limit.
+HB_6_23_MONTHS = 10.5
+HB_24_59_MONTHS = 11.0
+HB_5_11_YEARS = 11.5
+HB_12_14_YEARS = 12.0
+HB_WOMEN = 12.0  # non-pregnant women >= 15 y
+HB_MEN = 13.0  # men >= 15 y
+HB_PREGNANCY_T1 = 11.0
+HB_PREGNANCY_T2 = 10.5
+HB_PREGNANCY_T3 = 11.0
+HB_PREGNANCY_UNKNOWN_TRIMESTER = 11.0
+# Severe anemia, critical: the restrictive transfusion threshold of 70 g/L (AABB 2023). Design default.
+HB_SEVERE = 7.0
 
 # --- microcytosis and hypochromia ----------------------------------------------------------
 MCV_ADULT = 80.0  # fL, AAFP 2010
@@ -51,7 +54,7 @@ HCT_PERSISTENT_MEN = 52.0  # %
 HCT_PERSISTENT_WOMEN = 48.0
 SPO2_HYPOXEMIA = 92.0  # %, below this hypoxemia points to a secondary erythrocytosis (MSD)
 
-# --- cytopenias (design default, clinical-reference section 4) -------------------------------
+# --- cytopenias (design default, docs/workup.md#cytopenia-thresholds) ------------------------
 WBC_LOW = 4.0  # 10*9/L
 ANC_LOW = 1.5  # 10*9/L: a low neutrophil count counts as the white-cell lineage too
 PLATELETS_LOW = 150.0  # 10*9/L
@@ -80,7 +83,7 @@ FERRITIN_HIGH_MEN = 300.0  # ug/L
 FERRITIN_HIGH_WOMEN = 200.0
 
 # --- response to oral iron (BSG 2021) ---------------------------------------------------------
-HB_RISE_ON_IRON = 10  # g/L expected within 2-4 weeks of oral iron
+HB_RISE_ON_IRON = 1.0  # g/dL (BSG: 10 g/L) expected within 2-4 weeks of oral iron
 IRON_RESPONSE_DAYS = 14  # the earliest a hemoglobin can show that rise
 
 # --- lead ----------------------------------------------------------------------------------
@@ -102,23 +105,23 @@ def anemia_threshold(age: Age, sex: Sex, pregnant: bool, trimester: int | None) 
     if age.months < 6:
         return None
     if age.months < 24:
-        return Threshold(HB_6_23_MONTHS / 10, "WHO 2024, children 6–23 months")
+        return Threshold(HB_6_23_MONTHS, "WHO 2024, children 6–23 months")
     if age.months < 60:
-        return Threshold(HB_24_59_MONTHS / 10, "WHO 2024, children 24–59 months")
+        return Threshold(HB_24_59_MONTHS, "WHO 2024, children 24–59 months")
     if age.years < 12:
-        return Threshold(HB_5_11_YEARS / 10, "WHO 2024, children 5–11 years")
+        return Threshold(HB_5_11_YEARS, "WHO 2024, children 5–11 years")
     if age.years < ADULT_AGE:
-        return Threshold(HB_12_14_YEARS / 10, "WHO 2024, 12–14 years")
+        return Threshold(HB_12_14_YEARS, "WHO 2024, 12–14 years")
     if pregnant:
         by_trimester = {1: HB_PREGNANCY_T1, 2: HB_PREGNANCY_T2, 3: HB_PREGNANCY_T3}
         if trimester in by_trimester:
-            return Threshold(by_trimester[trimester] / 10, f"WHO 2024, pregnancy, trimester {trimester}")
-        return Threshold(HB_PREGNANCY_UNKNOWN_TRIMESTER / 10, "WHO 2024, pregnancy, trimester unknown")
+            return Threshold(by_trimester[trimester], f"WHO 2024, pregnancy, trimester {trimester}")
+        return Threshold(HB_PREGNANCY_UNKNOWN_TRIMESTER, "WHO 2024, pregnancy, trimester unknown")
     if sex is Sex.FEMALE:
-        return Threshold(HB_WOMEN / 10, "WHO 2024, non-pregnant women")
+        return Threshold(HB_WOMEN, "WHO 2024, non-pregnant women")
     if sex is Sex.MALE:
-        return Threshold(HB_MEN / 10, "WHO 2024, men")
-    return Threshold(HB_MEN / 10, "WHO 2024, men's threshold, as sex is unknown")
+        return Threshold(HB_MEN, "WHO 2024, men")
+    return Threshold(HB_MEN, "WHO 2024, men's threshold, as sex is unknown")
 
 
 def microcytosis_threshold(age: Age, lab_low: float | None) -> Threshold | None:

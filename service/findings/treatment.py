@@ -16,6 +16,7 @@ from service.dates import day
 from service.findings import thresholds as t
 from service.findings.model import Finding
 from service.formatting import number
+from service.labs.analytes import ANALYTES
 from service.labs.panel import Labs
 from service.patient.model import PatientContext, Route
 from service.workup_settings import WorkupSettings
@@ -42,17 +43,22 @@ def no_rise_on_iron(
         )
         return None
     baseline = before[-1]
-    rise = (latest.value - baseline.value) * 10  # g/dL -> g/L
+    rise = latest.value - baseline.value
     if rise >= t.HB_RISE_ON_IRON:
         return None
     weeks = (latest.when - started).days // 7
     return Finding(
         "no-rise-on-iron",
         f"No response to oral iron: hemoglobin went from {baseline.display()} on {baseline.date} to "
-        f"{latest.display()} on {latest.date}, a change of {number(rise)} g/L in the {weeks} weeks since "
+        f"{latest.display()} on {latest.date}, a change of {_in_g_per_l(rise)} in the {weeks} weeks since "
         f"{first.name} "
-        f"was started on {day(started)}; a rise of at least {t.HB_RISE_ON_IRON} g/L is expected within "
-        "2–4 weeks (BSG 2021).",
+        f"was started on {day(started)}; a rise of at least {_in_g_per_l(t.HB_RISE_ON_IRON)} is expected "
+        "within 2–4 weeks (BSG 2021).",
         ("hemoglobin",),
         BSG_2021_IDA,
     )
+
+
+def _in_g_per_l(hemoglobin: float) -> str:
+    # BSG states the expected rise in g/L; the card quotes it, and the rise, as BSG does.
+    return f"{number(ANALYTES['hemoglobin'].expressed(hemoglobin, 'g/L'))} g/L"

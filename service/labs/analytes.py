@@ -1,4 +1,4 @@
-"""Every analyte the workup reads, as data (clinical-reference section 2).
+"""Every analyte the workup reads, as data (docs/workup.md#analytes).
 
 One row per analyte: its LOINC result codes, the canonical unit every value is converted
 to, the accepted UCUM units with the factor that converts them, the range outside which a
@@ -22,7 +22,7 @@ UCUM = "http://unitsofmeasure.org"
 
 
 class Window(enum.Enum):
-    """Which lookback applies (design default, clinical-reference section 2)."""
+    """Which lookback applies (design default, docs/workup.md#lookback-windows)."""
 
     CBC = "blood count"  # WorkupSettings.cbc_lookback_days
     IRON = "iron studies"  # iron_lookback_days, and not older than iron_before_cbc_days before the CBC
@@ -43,6 +43,10 @@ class Analyte:
     def factor(self, ucum: str) -> float | None:
         return self.units.get(ucum)
 
+    def expressed(self, value: float, ucum: str) -> float:
+        """A value in the canonical unit, expressed in another accepted unit (for a card's text)."""
+        return value / self.units[ucum]
+
 
 def _units(pairs: Mapping[str, float]) -> Mapping[str, float]:
     """Accept each unit also with ``l`` for ``L``: UCUM defines both symbols as the litre."""
@@ -57,7 +61,7 @@ PER_PL = _units({"10*12/L": 1.0, "10*6/uL": 1.0, "10*6/mm3": 1.0})  # cells per 
 PER_NL = _units({"10*9/L": 1.0, "10*3/uL": 1.0, "10*3/mm3": 1.0})  # cells per nanolitre
 IRON_UNITS = _units({"ug/dL": 1.0, "umol/L": 5.585})
 NO_UPPER = math.inf
-# Outside these, a value is a unit or entry error (design default, clinical-reference section 2);
+# Outside these, a value is a unit or entry error (design default, docs/workup.md#plausibility-ranges);
 # analytes without a stated range get the physical bounds of their unit.
 PERCENT_RANGE = (0.0, 100.0)
 NON_NEGATIVE = (0.0, NO_UPPER)
@@ -103,7 +107,8 @@ _ROWS = (
         "ret_he", "Reticulocyte hemoglobin", ("71694-4",), "pg", _units({"pg": 1.0}), NON_NEGATIVE, Window.CBC
     ),
     Analyte("wbc", "WBC", ("6690-2",), "10*9/L", PER_NL, NON_NEGATIVE, Window.CBC),
-    # The reference marks 751-8 unverified as an order code; it is only matched here, never emitted.
+    # 751-8 is not verified as an order code: it is only matched here, never emitted
+    # (docs/workup.md#analytes).
     Analyte("neutrophils", "Neutrophils (absolute)", ("751-8",), "10*9/L", PER_NL, NON_NEGATIVE, Window.CBC),
     Analyte("platelets", "Platelets", ("777-3", "26515-7"), "10*9/L", PER_NL, NON_NEGATIVE, Window.CBC),
     Analyte(

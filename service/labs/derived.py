@@ -16,7 +16,7 @@ from service.labs.results import LabResult
 # Results drawn within this span are taken as one sample (design default).
 SAME_SAMPLE = timedelta(hours=24)
 # A reported TSAT further than this from iron ÷ TIBC × 100 is a data-quality flag
-# (clinical-reference section 4).
+# (docs/workup.md#derived-values).
 TSAT_DISAGREEMENT_POINTS = 5.0
 NORMAL_HEMATOCRIT = 45.0  # RI = retic % × Hct / 45
 
@@ -80,7 +80,7 @@ def calculated_tsat(iron: LabResult | None, tibc: LabResult | None) -> float | N
 
 
 def red_cell_indices(labs: Labs) -> tuple[Index, ...]:
-    """Mentzer, England-Fraser, Green-King, Shine-Lal and RDW index (clinical-reference section 4)."""
+    """Mentzer, England-Fraser, Green-King, Shine-Lal and RDW index (docs/workup.md#red-cell-indices)."""
     indices: list[Index] = []
     mcv, rbc, hb, mch, rdw = (labs.get(k) for k in ("mcv", "rbc", "hemoglobin", "mch", "rdw_cv"))
     if sample := one_sample(mcv, rbc):
@@ -117,7 +117,7 @@ def red_cell_indices(labs: Labs) -> tuple[Index, ...]:
 
 
 def maturation_factor(hematocrit: float) -> float:
-    """Reticulocyte maturation time in days by hematocrit (clinical-reference section 4)."""
+    """Reticulocyte maturation time in days by hematocrit (docs/workup.md#reticulocyte-production-index)."""
     if hematocrit >= 36:
         return 1.0
     if hematocrit >= 26:

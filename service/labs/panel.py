@@ -1,8 +1,8 @@
 """Choosing the result of each analyte the workup reasons with: the latest usable one in window.
 
 The blood count anchors the windows: iron studies explain a blood count only when they are
-no older than ``iron_before_cbc_days`` before it (design default, clinical-reference
-section 2). The newest result of an analyte that falls outside its window is listed as
+no older than ``iron_before_cbc_days`` before it (design default,
+docs/workup.md#lookback-windows). The newest result of an analyte that falls outside its window is listed as
 unused, so a card can say "ferritin of 2026-03-02 is older than 90 days" instead of
 silently acting as if there were none.
 

@@ -13,9 +13,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from fhir.resources.R4B.observation import Observation
 from pydantic import ValidationError
 
+from service.chart.observation import Observation
 from service.dates import as_instant
 from service.formatting import number, unit_label
 from service.labs.analytes import BY_CODE, LOINC, UCUM, Analyte

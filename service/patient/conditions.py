@@ -1,6 +1,6 @@
 """Known diagnoses, pregnancy and menopausal status, from Conditions and status Observations.
 
-Codes are the verified ones of clinical-reference section 3; nothing is matched on text.
+Codes are the verified ones of docs/workup.md#patient-context; nothing is matched on text.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from fhir.resources.R4B.observation import Observation
 from pydantic import ValidationError
 
+from service.chart.observation import Observation
 from service.dates import as_instant
 from service.labs.analytes import LOINC
 from service.labs.reading import USABLE_STATUSES, effective_time

@@ -1,11 +1,12 @@
 """Iron products: in the patient's MedicationRequests and MedicationStatements, and in draft orders.
 
 Synthea and many EHRs code oral iron as RxNorm 310325 (ferrous sulfate 325 MG Oral Tablet),
-the one iron code the clinical reference verifies. Any other iron product is recognised by
-the ingredient its coding display or text names (ferrous, ferric, iron): inventing a list of
-RxNorm codes would misname products silently, while every iron product's name carries one
-of these words. What is read here decides whether iron is on board (the wording of a card,
-the response to oral iron, the prescribing check); no code read here is ever sent out.
+the one iron code verified (docs/workup.md#iron-prescriptions). Any other iron product is
+recognised by the ingredient its coding display or text names (ferrous, ferric, iron):
+inventing a list of RxNorm codes would misname products silently, while every iron
+product's name carries one of these words. What is read here decides whether iron is on
+board (the wording of a card, the response to oral iron, the prescribing check); no code
+read here is ever sent out.
 """
 
 from __future__ import annotations

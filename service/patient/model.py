@@ -16,7 +16,10 @@ class Sex(enum.Enum):
 
 
 class Diagnosis(enum.Enum):
-    """Known diagnoses read from Condition, with their verified SNOMED CT codes (clinical-reference 3)."""
+    """Known diagnoses read from Condition, with their verified SNOMED CT codes.
+
+    What each one explains, and so silences: docs/workup.md#known-diagnoses.
+    """
 
     IRON_DEFICIENCY_ANEMIA = ("iron deficiency anemia", ("87522002",))
     BETA_THALASSEMIA_TRAIT = ("beta-thalassemia trait", ("269175006",))

@@ -8,8 +8,7 @@ what a clinician would actually say against this card.
 
 from __future__ import annotations
 
-import uuid
-
+from cds_hooks.ids import new_uuid
 from cds_hooks.models import Action, Card, Suggestion
 from service.cards.render import render_card
 from service.prescribing.drafts import DraftIron
@@ -33,7 +32,7 @@ def removal_card(
 def removal(draft: DraftIron) -> Suggestion:
     return Suggestion(
         label=f"Remove the draft order: {draft.name}",
-        uuid=str(uuid.uuid4()),
+        uuid=new_uuid(),
         actions=[
             Action(
                 type="delete",

@@ -1,1 +1,1 @@
-"""Rules: each situation of clinical-reference section 5 as a small function with a stable id."""
+"""Rules: each situation of the workup (docs/workup.md#rules) as a small function with a stable id."""

@@ -1,7 +1,7 @@
 """Pancytopenia or bicytopenia: a marrow question for hematology, urgent when counts are critical.
 
 With small red cells, low white cells and platelets as well suggest primary marrow pathology
-rather than iron deficiency (clinical-reference section 1). The card is critical when
+rather than iron deficiency (docs/workup.md#principles). The card is critical when
 neutrophils are below 0.5 or platelets below 20 ×10⁹/L. A pancytopenia already on record has
 had its workup; only a critical count brings the card back.
 """

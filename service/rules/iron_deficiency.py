@@ -1,4 +1,4 @@
-"""Iron deficiency: find its source, by who the patient is (clinical-reference section 5).
+"""Iron deficiency: find its source, by who the patient is (docs/workup.md#iron-deficiency).
 
 Men and postmenopausal women need the source found (bidirectional endoscopy, celiac
 serology: AGA 2020, BSG 2021); premenopausal and pregnant women first need their losses

@@ -1,4 +1,4 @@
-"""Severe anemia: urgent whatever its cause (clinical-reference section 5, critical)."""
+"""Severe anemia: urgent whatever its cause (docs/workup.md#severe-anemia)."""
 
 from __future__ import annotations
 

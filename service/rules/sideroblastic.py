@@ -1,7 +1,7 @@
 """Small cells the usual causes do not explain: consider a sideroblastic anemia.
 
 Microcytic anemia with ferritin and TSAT not low, no inflammation and no thalassemia pattern
-leaves the rarer causes (clinical-reference section 5; Donker 2014): a disorder of heme
+leaves the rarer causes (docs/workup.md#sideroblastic-pattern; Donker 2014): a disorder of heme
 synthesis, lead, copper deficiency (zinc excess causes it), drugs and alcohol. A marrow
 aspirate with an iron (Perls) stain shows the ring sideroblasts. "No thalassemia pattern"
 needs an index to judge by: without an RBC count the Mentzer index is unknown and the card

@@ -1,4 +1,4 @@
-"""Thalassemia trait: when to look for it, and what HbA2 and HbF then say (clinical-reference 4-5)."""
+"""Thalassemia trait: when to look for it, and what HbA2 and HbF then say (docs/workup.md#thalassemia)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from cds_hooks.models import CDSResponse
 from cds_hooks.service import CDSService, HookCall, cds_service
-from service.prescribing.card import removal_card
+from service.cards.render import override_codings
+from service.prescribing.card import OVERRIDE_REASONS, removal_card
 from service.prescribing.cautions import iron_caution
 from service.prescribing.drafts import selected_iron
 from service.services.prefetch import CONDITIONS, OBSERVATIONS, PATIENT
@@ -38,6 +39,7 @@ def build_iron_prescribing_check(settings: WorkupSettings) -> CDSService:
         title="Iron prescribing check",
         description=DESCRIPTION,
         prefetch=PREFETCH,
+        override_reasons=override_codings(OVERRIDE_REASONS),
     )
     def iron_prescribing_check(call: HookCall) -> CDSResponse:
         drafts = selected_iron(call.context, patient_id_of_call(call))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from cds_hooks.models import CDSResponse
 from cds_hooks.service import CDSService, HookCall, cds_service
+from service.cards.render import OVERRIDE_REASONS, override_codings
 from service.services.prefetch import (
     ACTIVE_SERVICE_REQUESTS,
     CONDITIONS,
@@ -49,6 +50,7 @@ def build_microcytosis_workup(settings: WorkupSettings) -> CDSService:
         title="Microcytosis workup",
         description=DESCRIPTION,
         prefetch=PREFETCH,
+        override_reasons=override_codings(OVERRIDE_REASONS),
     )
     def microcytosis_workup(call: HookCall) -> CDSResponse:
         return CDSResponse(cards=list(run_workup(call, settings).cards))

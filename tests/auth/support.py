@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote
 
 import jwt
 import requests
@@ -90,7 +92,9 @@ class KeyServer:
     """A JWKS server on 127.0.0.1 that answers like Epic: XML unless JSON is asked for.
 
     It also records CONNECT requests, so a session proxied through it proves that no
-    request for a remote key set left this machine.
+    request for a remote key set left this machine. Given ``routes``, it serves a key set
+    per path instead, resolving the path as a lenient static file server does: decoded
+    twice, backslashes taken for slashes, ``;parameters`` dropped, dot segments removed.
     """
 
     jwks: dict[str, Any]
@@ -99,6 +103,7 @@ class KeyServer:
     body: bytes | None = None
     location: str | None = None
     delay_seconds: float = 0.0
+    routes: dict[str, dict[str, Any]] | None = None
     server: ThreadingHTTPServer | None = None
 
     @property
@@ -125,19 +130,31 @@ class KeyServer:
             self.server = None
 
 
+def resolve(target: str) -> str:
+    """The file a lenient server would answer for a request target."""
+    path = unquote(unquote(target.split("?", 1)[0])).replace("\\", "/")
+    path = "/".join(segment.split(";", 1)[0] for segment in path.split("/"))
+    return posixpath.normpath(path)
+
+
 def _handler(state: KeyServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             accept = self.headers.get("Accept")
             state.hits.append(Hit("GET", self.path, accept))
             time.sleep(state.delay_seconds)  # widens the window in which concurrent fetches overlap
-            if state.body is not None:
+            status = state.status
+            if state.routes is not None:
+                jwks = state.routes.get(resolve(self.path))
+                status = 200 if jwks is not None else 404
+                body, kind = json.dumps(jwks or {}).encode(), "application/json"
+            elif state.body is not None:
                 body, kind = state.body, "application/json"
             elif "application/json" in (accept or ""):
                 body, kind = json.dumps(state.jwks).encode(), "application/json"
             else:
                 body, kind = b"<JWKS><Keys/></JWKS>", "application/xml"
-            self.send_response(state.status)
+            self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
             if state.location is not None:

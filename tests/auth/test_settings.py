@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -52,14 +53,24 @@ def test_a_client_needs_a_key_source() -> None:
     [
         ({"jwks_url": "http://ehr.example.org/jwks.json"}, "https URL"),
         ({"jwks_url": "ftp://ehr.example.org/jwks.json"}, "https URL"),
-        ({"jwks_url": "https://user:pw@ehr.example.org/jwks.json"}, "credentials"),
-        ({"jku_prefixes": ["https://ehr.example.org"]}, "must include a path"),
+        ({"jwks_url": "https://user:pw@ehr.example.org/jwks.json"}, "user information"),
+        ({"jku_prefixes": ["https://ehr.example.org"]}, "is not a directory URL"),
         ({"jku_prefixes": ["jwks.json"]}, "https URL"),
+        (
+            {"jku_prefixes": ["https://ehr.example.org/keys"]},
+            "'https://ehr.example.org/keys' is not a directory",
+        ),
+        ({"jku_prefixes": ["https://ehr.example.org/keys/../"]}, "'..' segment"),
+        ({"jku_prefixes": ["https://ehr.example.org/keys/%2e%2e/"]}, "'..' segment"),
+        ({"jku_prefixes": ["https://ehr.example.org/keys/?tenant=1"]}, "query"),
+        ({"jku_prefixes": ["https://ehr.example.org/keys/#x"]}, "fragment"),
+        ({"jku_prefixes": ["https://user:s3cret@ehr.example.org/keys/"]}, "user information"),
     ],
 )
 def test_key_urls_must_be_safe(fields: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValidationError, match=message):
+    with pytest.raises(ValidationError, match=re.escape(message)) as refused:
         TrustedClient(iss=ISSUER, **fields)
+    assert "s3cret" not in str(refused.value)
 
 
 def test_plain_http_is_allowed_on_loopback_only() -> None:
@@ -113,6 +124,7 @@ def test_the_sandbox_preset_holds_the_sandboxs_published_keys() -> None:
     assert sandbox.algorithms == ["ES384"]
     assert sandbox.allows_jku("https://sandbox.cds-hooks.org/.well-known/jwks.json")
     assert not sandbox.allows_jku("https://sandbox.cds-hooks.org.attacker.example/.well-known/jwks.json")
+    assert not sandbox.allows_jku("https://sandbox.cds-hooks.org/.well-known/jwks.json/../../evil.json")
     assert sandbox.may_name_fhir_server("https://launch.smarthealthit.org/v/r4/fhir")
 
 
@@ -166,3 +178,18 @@ def test_which_fhir_servers_a_client_may_name(url: str, allowed: bool) -> None:
 
 def test_a_client_without_fhir_servers_may_name_none() -> None:
     assert client().may_name_fhir_server("https://fhir.north.example/r4") is False
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://fhir.north.example/..",
+        "https://fhir.north.example/%2e%2e",
+        "https://fhir.north.example/.%2E",
+        "https://fhir.north.example/%252e%252e",
+    ],
+)
+def test_a_wildcard_never_stands_for_a_dot_segment(url: str) -> None:
+    trusted = client(fhir_servers=["https://fhir.north.example/*"])
+    assert trusted.may_name_fhir_server("https://fhir.north.example/r4")
+    assert trusted.may_name_fhir_server(url) is False

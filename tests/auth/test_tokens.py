@@ -125,7 +125,7 @@ def spec_verifier(clock: Clock, session: Any, **settings: Any) -> JWTVerifier:
         settings=settings,
         iss=SPEC_PAYLOAD["iss"],
         jwks=json.loads((SPEC_EXAMPLES / "jwks-public.json").read_text()),
-        jku_prefixes=["https://fhir-ehr.example.com/jwk_uri"],
+        jwks_url="https://fhir-ehr.example.com/jwk_uri",
         tenants=[SPEC_PAYLOAD["tenant"]],
     )
 

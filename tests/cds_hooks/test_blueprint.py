@@ -151,6 +151,26 @@ def test_an_invalid_request_is_400_naming_the_field(
     assert_outcome(client.post("/cds-services/echo", json=body), 400, field=field, says=says)
 
 
+@pytest.mark.parametrize(
+    ("context", "field"),
+    [
+        ({"userId": "Practitioner/1", "patientId": "x&patient=other"}, "context.patientId"),
+        ({"userId": "Practitioner/1", "patientId": "../Practitioner/1"}, "context.patientId"),
+        ({"userId": "Practitioner/1", "patientId": "1,2"}, "context.patientId"),
+        ({"userId": "Practitioner/1", "patientId": "p" * 65}, "context.patientId"),
+        ({"userId": "Practitioner/1", "patientId": 123}, "context.patientId"),
+        ({"userId": "Practitioner/1", "patientId": "p1", "encounterId": "e 1"}, "context.encounterId"),
+        ({"userId": "Practitioner/1?x=1", "patientId": "p1"}, "context.userId"),
+        ({"userId": "1", "patientId": "p1"}, "context.userId"),
+    ],
+)
+def test_a_context_id_that_cannot_be_a_fhir_id_is_400_naming_it(
+    client: FlaskClient, context: dict[str, Any], field: str
+) -> None:
+    response = client.post("/cds-services/echo", json=hook_request(context=context))
+    assert_outcome(response, 400, field=field)
+
+
 @pytest.mark.parametrize("raw", [b"{", b"", b"[1, 2]", b"null", b"\xff\xfe"])
 def test_a_malformed_body_is_400(client: FlaskClient, raw: bytes) -> None:
     response = client.post("/cds-services/echo", data=raw, content_type="application/json")
@@ -211,6 +231,25 @@ def test_cors_preflight_answers_a_browser_client(client: FlaskClient) -> None:
     assert "POST" in response.headers["Access-Control-Allow-Methods"]
     assert "Authorization" in response.headers["Access-Control-Allow-Headers"]
     assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+@pytest.mark.parametrize("path", ["/cds-services/", "/cds-services//echo", "//cds-services///echo/"])
+def test_a_preflight_on_a_typed_url_is_answered_not_redirected(client: FlaskClient, path: str) -> None:
+    response = client.options(
+        path,
+        headers={
+            "Origin": "https://sandbox.cds-hooks.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization, content-type",
+        },
+    )
+    assert response.status_code == 204
+    assert "Access-Control-Allow-Origin" in response.headers
+
+
+def test_a_call_and_discovery_at_typed_urls_reach_the_service(client: FlaskClient) -> None:
+    assert client.post("/cds-services//echo", json=hook_request()).status_code == 200
+    assert client.get("/cds-services/").get_json()["services"][0]["id"] == "echo"
 
 
 def test_cors_on_a_call_and_on_an_error(client: FlaskClient) -> None:

@@ -75,3 +75,28 @@ def test_a_searchset_with_a_next_link_is_read_and_marked_incomplete() -> None:
     item = classify("labs", {"labs": bundle})
     assert item.incomplete
     assert [r["id"] for r in item.resources()] == ["1"]
+
+
+@pytest.mark.parametrize(
+    ("template", "value", "rendered"),
+    [
+        # In the query a value cannot add a parameter, widen the search or name a code system.
+        (
+            "Observation?patient={{context.patientId}}&code=718-7",
+            "x&patient=other",
+            "Observation?patient=x%26patient%3Dother&code=718-7",
+        ),
+        ("Observation?patient={{context.patientId}}", "1,2", "Observation?patient=1%2C2"),
+        (
+            "Observation?code={{context.patientId}}",
+            "http://loinc.org|718-7",
+            "Observation?code=http://loinc.org%7C718-7",
+        ),
+        ("Observation?patient={{context.patientId}}", "a#b c+d", "Observation?patient=a%23b%20c%2Bd"),
+        # In the path it cannot add or climb a segment, nor start a query.
+        ("Patient/{{context.patientId}}", "../Practitioner/9", "Patient/..%2FPractitioner%2F9"),
+        ("Patient/{{context.patientId}}", "1?_count=1000", "Patient/1%3F_count%3D1000"),
+    ],
+)
+def test_a_context_value_is_encoded_for_its_place(template: str, value: str, rendered: str) -> None:
+    assert render(template, {**CONTEXT, "patientId": value}) == rendered

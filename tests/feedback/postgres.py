@@ -85,28 +85,31 @@ class PostgresServer:
         for attempt in range(START_ATTEMPTS):
             if attempt:
                 self.port = free_port()
-            options = (
-                f"-h 127.0.0.1 -p {self.port} -k {self.root} "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-            )
             try:
-                self._run(
-                    "pg_ctl",
-                    "-D",
-                    str(self.root / "data"),
-                    "-l",
-                    str(self.root / "server.log"),
-                    "-o",
-                    options,
-                    "-w",
-                    "-t",
-                    "60",
-                    "start",
-                )
+                self._start()
                 return
             except PostgresUnavailable:
                 if attempt == START_ATTEMPTS - 1:
                     raise
+
+    def _start(self) -> None:
+        options = (
+            f"-h 127.0.0.1 -p {self.port} -k {self.root} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.root / "data"),
+            "-l",
+            str(self.root / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def _run(self, program: str, *args: str) -> None:
         command = [*self._prefix, str(self._bin / program), *args]
@@ -143,6 +146,14 @@ class PostgresServer:
     def drop_database(self, name: str) -> None:
         with self._admin() as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def halt(self) -> None:
+        """Stop the server but keep its data, as an outage does; ``resume`` brings it back."""
+        self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start again on the same port, so that clients reconnect to where it was."""
+        self._start()
 
     def stop(self) -> None:
         try:

@@ -10,14 +10,15 @@ from __future__ import annotations
 import json
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from datetime import UTC, datetime
 
 import requests
 
-from tests.paths import FIXTURES, ROOT
+from service.examples import example_request
+from tests.paths import ROOT
 from tests.served import MICROCYTE, running
 
-EXAMPLE: dict[str, Any] = json.loads((FIXTURES / "requests" / "patient-view-microcytosis.json").read_text())
+EXAMPLE = example_request(today=datetime.now(UTC).date())  # its labs recent enough for cards
 SERVICE = "/cds-services/microcytosis-workup"
 CALLS = 16
 

@@ -49,6 +49,14 @@ def test_by_default_loopback_servers_are_allowed(url: str) -> None:
         "http://127.0.0.1/fhir#part",
         "http://127.0.0.1/fhir/../admin",
         "http://127.0.0.1/fhir/%2e%2e/admin",
+        "http://127.0.0.1/fhir/%252e%252e/admin",  # decoded twice by some servers
+        "http://127.0.0.1/fhir/..;/admin",  # ';parameters' dropped by servlet containers
+        "http://127.0.0.1/fhir/.%2E",
+        "http://127.0.0.1/fhir/..%2fadmin",
+        "http://127.0.0.1/fhir/..%5cadmin",
+        "http://127.0.0.1//fhir",
+        "http://127.0.0.1/f\u00fchr",
+        "http://0x7f.0.0.1/fhir",
         "http://127.0.0.1:99999/fhir",
         "http://127.0.0.1:port/fhir",
         "http://127.0.0.1/fh ir",
@@ -148,6 +156,10 @@ def test_a_bad_allow_list_variable_says_what_is_wrong() -> None:
         ("https://127.0.0.1:8080/fhir/Observation", False),
         ("http://localhost:8080/fhir/Observation", False),
         ("http://127.0.0.1:8080/fhir/../other", False),
+        ("http://127.0.0.1:8080/fhir/%252e%252e/other", False),
+        ("http://127.0.0.1:8080/fhir/..;/other", False),
+        ("http://127.0.0.1:8080/fhir/Observation/..%2f..%2fother", False),
+        ("http://127.0.0.1:8080/fhir/Observation#/../../other", False),
         ("http://token@127.0.0.1:8080/fhir/Observation", False),
     ],
 )

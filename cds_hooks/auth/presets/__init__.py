@@ -2,7 +2,9 @@
 
 ``cds-hooks-sandbox`` is the public CDS Hooks sandbox (sandbox.cds-hooks.org). Its key set
 is the one the sandbox publishes at its ``jku`` (cds-hooks/sandbox, build/.well-known/
-jwks.json), copied here so that no call from the sandbox ever makes this service fetch it.
+jwks.json), copied here so that no call signed with that key makes this service fetch it; its
+``jwks_url`` is that published set, which is also the ``jku`` the sandbox names (a token naming
+any other ``jku`` is refused).
 Its fhir_servers entry admits any server because the sandbox lets its user pick among many
 open test servers; the service-wide FHIR allowlist still applies. The sandbox's private key
 is public on purpose, so anyone can mint tokens it would accept: trust it for demonstrations

@@ -1,0 +1,142 @@
+"""``python -m bench.floor``: Microcyte's fixed cost against the floor of any Flask CDS service.
+
+The floor is a bare Flask route that parses the same request body with orjson and returns
+one fixed card: routing, the request object and the JSON that any service on this stack
+pays. Microcyte and the floor run in one process, through the same test client, one request
+each in turn, so a noisy neighbour slows both alike; the ratio of their medians is what
+Microcyte's reading, reasoning and cards cost on top. The target (issue 12): at most 3x for
+charts of 10 and 100 results.
+
+    .venv/bin/python -m bench.floor                  # prints the table, writes bench/floor.json
+    .venv/bin/python -m bench.floor --rounds 2000 --sizes 10,100,1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import orjson
+from flask import Flask, Response, request
+
+from bench.charts import chart
+from bench.inprocess import SERVICE_URL, BenchError, benchmark_app, cards_of, declared_prefetch
+
+HERE = Path(__file__).resolve().parent
+TARGET_RATIO = 3.0
+NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # the charts' "now": their results are recent
+FIXED_CARD = orjson.dumps(
+    {"cards": [{"uuid": "00000000-0000-4000-8000-000000000000", "summary": "A fixed card",
+                "indicator": "info", "source": {"label": "floor"}}]}
+)  # fmt: skip
+
+
+def floor_app() -> Flask:
+    app = Flask("floor")
+
+    @app.post(SERVICE_URL)
+    def answer() -> Response:
+        orjson.loads(request.get_data())
+        return Response(FIXED_CARD, mimetype="application/json")
+
+    return app
+
+
+@dataclass(frozen=True)
+class FloorRow:
+    size: int
+    rounds: int
+    microcyte_us: float  # median per request
+    floor_us: float
+    cards: int
+
+    @property
+    def ratio(self) -> float:
+        return self.microcyte_us / self.floor_us
+
+
+def measure(size: int, rounds: int, seed: int = 8) -> FloorRow:
+    app = benchmark_app(Path(tempfile.mkdtemp(prefix="microcyte-floor-")))
+    app.extensions["cds_hooks"].clock = lambda: NOW
+    body = orjson.dumps(
+        chart(size, seed=seed, now=NOW).hook_request(seed=seed, prefetch_keys=declared_prefetch(app))
+    )
+    service, floor = app.test_client(), floor_app().test_client()
+    cards = cards_of(service.post(SERVICE_URL, data=body, content_type="application/json"))
+    for _ in range(min(rounds, 50)):  # warm both: imports, caches, the allocator
+        service.post(SERVICE_URL, data=body, content_type="application/json")
+        floor.post(SERVICE_URL, data=body, content_type="application/json")
+    ours: list[float] = []
+    bare: list[float] = []
+    gc.collect()
+    for _ in range(rounds):
+        started = time.perf_counter()
+        floor.post(SERVICE_URL, data=body, content_type="application/json")
+        middle = time.perf_counter()
+        answered = service.post(SERVICE_URL, data=body, content_type="application/json")
+        ended = time.perf_counter()
+        if answered.status_code != 200:
+            raise BenchError(f"the service answered HTTP {answered.status_code}")
+        bare.append(middle - started)
+        ours.append(ended - middle)
+    app.extensions["microcyte.feedback"].close()
+    return FloorRow(size, rounds, statistics.median(ours) * 1e6, statistics.median(bare) * 1e6, cards)
+
+
+def section(rows: list[FloorRow], load_before: tuple[float, ...], load_after: tuple[float, ...]) -> str:
+    def load(values: tuple[float, ...]) -> str:
+        return ", ".join(f"{v:.2f}" for v in values)
+
+    lines = [
+        "| results | Microcyte (median) | floor (median) | ratio | target | cards |",
+        "|---:|---:|---:|---:|---|---:|",
+    ]
+    for r in rows:
+        verdict = "met" if r.ratio <= TARGET_RATIO else "MISSED"
+        lines.append(
+            f"| {r.size:,} | {r.microcyte_us:,.0f} µs | {r.floor_us:,.0f} µs | {r.ratio:.2f} | "
+            f"≤ {TARGET_RATIO:g}: {verdict} | {r.cards} |"
+        )
+    lines.append("")
+    lines.append(
+        f"Interleaved, {rows[0].rounds:,} rounds per size, in one process; load average "
+        f"{load(load_before)} at the start and {load(load_after)} at the end."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.floor", description=__doc__.split("\n")[0])
+    p.add_argument("--sizes", default="10,100", help="chart sizes (default 10,100)")
+    p.add_argument("--rounds", type=int, default=1000, help="requests to each app per size (default 1000)")
+    p.add_argument("--output", type=Path, default=HERE / "floor.json", help="where the figures go")
+    args = p.parse_args(argv)
+    import logging
+
+    logging.basicConfig(level=logging.ERROR)  # "authentication is off" is expected here
+    before = os.getloadavg()
+    rows = [measure(int(size), args.rounds) for size in args.sizes.split(",")]
+    after = os.getloadavg()
+    text = section(rows, before, after)
+    print(text, end="")
+    payload = {
+        "rows": [{**asdict(r), "ratio": r.ratio} for r in rows],
+        "load_before": before,
+        "load_after": after,
+        "command": " ".join(["python -m bench.floor", *(argv if argv is not None else sys.argv[1:])]),
+    }
+    args.output.write_text(json.dumps(payload, indent=1) + "\n")
+    return 0 if all(r.ratio <= TARGET_RATIO for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The chart: one typed read of a hook call's prefetch, from which every stage of the workup reasons."""
