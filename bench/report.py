@@ -126,7 +126,7 @@ def _http(results: Results) -> list[str]:
         "errors",
     ]
     return [
-        "## Over HTTP (`microcyte serve --workers 2`, gunicorn gthread, loopback, wrk)",
+        "## Over HTTP (`microcyte serve --workers 2`, gunicorn gevent, loopback, wrk)",
         "",
         "Each client is one keep-alive connection that sends its next request when the last is answered."
         " wrk runs on the same cores as the server. *errors* counts connection errors, timeouts (10 s) and"

@@ -84,7 +84,7 @@ def _http(plan: Plan, charts: dict[int, Chart], results: Results, work: Path, pr
     progress(f"HTTP: starting microcyte serve --workers {plan.workers}")
     threads = ServerSettings().threads
     results.notes.append(
-        f"`microcyte serve` ran {plan.workers} gunicorn gthread workers ×"
+        f"`microcyte serve` ran {plan.workers} gunicorn gevent workers, the app on"
         f" {threads} thread{'' if threads == 1 else 's'} each (the default)."
     )
     app = inprocess.benchmark_app(work / "data")

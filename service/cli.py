@@ -16,9 +16,11 @@ from cds_hooks.errors import CDSHooksError
 from cds_hooks.handling import invoke, parse_json, parse_request, prepare
 from cds_hooks.models import DiscoveryResponse
 from cds_hooks.service import CDSService, ServiceRegistry
-from service.config import ConfigError, Settings, load_settings
+from service.config import ConfigError, ServerSettings, Settings, load_settings
 
 _JSON_OUT = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+# The help states the defaults the settings hold, so the two cannot drift apart.
+_SERVER = ServerSettings()
 
 
 def _settings(config_file: Path | None, **overrides: Any) -> Settings:
@@ -84,9 +86,13 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", help="Address to bind (default 127.0.0.1: loopback only).")
-@click.option("--port", type=int, help="Port to listen on (default 8080).")
-@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default 2).")
+@click.option("--host", help=f"Address to bind (default {_SERVER.host}: loopback only).")
+@click.option("--port", type=int, help=f"Port to listen on (default {_SERVER.port}).")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    help=f"Worker processes (default {_SERVER.workers}; with authentication, more need auth.replay_store).",
+)
 @click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML configuration file.")
 @click.option(
     "--trust",

@@ -41,8 +41,16 @@ class ServerSettings(BaseModel):
     # One process by default: its in-process JWT replay cache then sees every call. More
     # workers need a shared replay store (auth.replay_store = "redis://...").
     workers: int = Field(default=1, ge=1)
+    # Threads per worker run the app; a connection is a greenlet that reaches one only once its
+    # request has fully arrived, so a slow client holds no thread. Open connections per worker:
     threads: int = Field(default=8, ge=1)
+    connections: int = Field(default=1000, ge=1)
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    # A client gets this long to send a request's headers (an idle kept-alive connection is
+    # closed after it too), and then body_read_timeout_seconds for its body: past either, the
+    # connection is dropped (a late body gets a 408), so a slow socket is never held for long.
+    header_read_timeout_seconds: int = Field(default=10, ge=1)
+    body_read_timeout_seconds: int = Field(default=30, ge=1)
     public_base_url: str | None = None
     graceful_timeout_seconds: int = Field(default=30, ge=1)
     # Serving without authentication on a non-loopback address needs this as well.

@@ -1,9 +1,11 @@
 """Running the app under gunicorn, a production WSGI server, from ``microcyte serve``.
 
 Each worker process builds its own app after the fork, so HTTP sessions, database
-connections and caches are never shared across processes. Threads inside a worker let a
-slow FHIR fetch of one hook call not hold up the others. SIGTERM stops gracefully: workers
-finish the calls in flight (up to ``graceful_timeout_seconds``) before exiting.
+connections and caches are never shared across processes. Inside a worker every connection
+is a greenlet, and a request reaches one of the worker's threads only once it has fully
+arrived (service/worker.py): a slow or stuck client holds no thread, and threads let a slow
+FHIR fetch of one hook call not hold up the others. SIGTERM stops gracefully: workers finish
+the calls in flight (up to ``graceful_timeout_seconds``) before exiting.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from cds_hooks.auth.verifier import MAX_TOKEN_CHARS
 from cds_hooks.logs import logging_config
 from service.app import create_app
 from service.config import Settings
@@ -24,6 +27,10 @@ from service.config import Settings
 # cycles being collected promptly: collections are made rarer, and what start-up built (the
 # app, the models, the libraries) is frozen out of them.
 GC_THRESHOLDS = (50_000, 20, 100)
+
+# gunicorn counts a header field as its whole line: "Authorization: Bearer <jwt>" and CRLF. The
+# largest Authorization value the verifier accepts must reach it, rather than get a 431 here.
+HEADER_FIELD_BYTES = len("Authorization: ") + MAX_TOKEN_CHARS + len("\r\n")
 
 
 def tune_garbage_collector() -> None:
@@ -52,11 +59,14 @@ class MicrocyteServer(BaseApplication):  # type: ignore[misc]
         options: dict[str, Any] = {
             "bind": f"{host}:{server.port}",
             "workers": server.workers,
-            "threads": server.threads,
-            "worker_class": "gthread",
+            "worker_class": "service.worker.MicrocyteWorker",
+            "worker_connections": server.connections,
             "graceful_timeout": server.graceful_timeout_seconds,
             "timeout": 30,
-            "keepalive": 5,
+            # gunicorn's async worker bounds the wait for a request's headers, on a new or a
+            # kept-alive connection alike, by this; the worker bounds the body itself.
+            "keepalive": server.header_read_timeout_seconds,
+            "limit_request_field_size": HEADER_FIELD_BYTES,
             "logconfig_dict": logging_config(self.settings.log_level),
             "proc_name": "microcyte",
             "child_exit": _worker_exited,

@@ -6,11 +6,9 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +17,15 @@ import pytest
 import requests
 
 from cds_hooks.models import CDSResponse, DiscoveryResponse
+from service.config import ServerSettings
 from tests.paths import EXAMPLE_REQUEST, FIXTURES, ROOT, SANDBOX_KEYS
 from tests.ports import free_port
 from tests.redisserver import RedisServer
+from tests.served import MICROCYTE, running
 
 EXAMPLE = EXAMPLE_REQUEST
 SANDBOX_ISS = "https://sandbox.cds-hooks.org"
 SANDBOX_KID = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f"
-MICROCYTE = [sys.executable, "-m", "service"]
 
 
 def run(
@@ -122,37 +121,6 @@ def test_a_bad_configuration_file_is_a_clear_error(tmp_path: Path) -> None:
     assert b"server.portt" in done.stderr
 
 
-@contextmanager
-def running(*args: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``microcyte serve`` on a free loopback port, stopped with SIGTERM afterwards."""
-    port = free_port()
-    process = subprocess.Popen(
-        [*MICROCYTE, "serve", "--port", str(port), *args],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            requests.get(f"{base}/healthz", timeout=1)
-            break
-        except requests.ConnectionError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                raise AssertionError(
-                    process.stdout.read().decode() if process.stdout else "no output"
-                ) from None
-            time.sleep(0.1)
-    try:
-        yield base, process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            process.wait(timeout=30)
-
-
 @pytest.fixture
 def served() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     with running("--workers", "1", "--no-auth") as server:
@@ -174,6 +142,16 @@ def test_serve_runs_gunicorn_and_answers_a_hook(served: tuple[str, subprocess.Po
     )
     assert refused.status_code == 400
     assert refused.json()["resourceType"] == "OperationOutcome"
+
+
+def test_serve_help_states_the_defaults_the_settings_hold() -> None:
+    done = run("serve", "--help")
+    assert done.returncode == 0
+    text = " ".join(done.stdout.decode().split())  # click wraps the help
+    defaults = ServerSettings()
+    assert f"Worker processes (default {defaults.workers};" in text
+    assert f"Port to listen on (default {defaults.port})." in text
+    assert f"Address to bind (default {defaults.host}:" in text
 
 
 def test_serve_refuses_no_auth_on_an_open_address_without_insecure() -> None:
