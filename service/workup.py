@@ -7,29 +7,21 @@ clock, so a test or ``microcyte evaluate --now`` can pin it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
-
-from pydantic import ValidationError
+from datetime import datetime
 
 from cds_hooks.errors import CDSHooksError
 from cds_hooks.models import Card
 from cds_hooks.service import HookCall
-from service.cards.orders import DONE_CODES
 from service.cards.render import render_card
-from service.chart.observation import Observation
-from service.chart.reading import USABLE_STATUSES, effective_time
-from service.chart.sorting import sort_observations
+from service.chart.model import Chart
+from service.chart.read import read_chart
 from service.findings.assess import assess
 from service.findings.model import Findings
-from service.labs.analytes import Window
 from service.labs.derived import Derived, derive
-from service.labs.panel import Labs, collect
+from service.labs.panel import Labs, collect, resulted_in_window
 from service.patient.build import build_context
 from service.patient.model import PatientContext
-from service.references import patient_id_of
 from service.rules.apply import recommend
 from service.rules.model import Recommendation, Situation
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
@@ -68,21 +60,9 @@ def patient_id_of_call(call: HookCall) -> str:
 
 def situation_of(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> Situation:
     """Labs, patient context and findings of one call: what every rule and check reasons from."""
-    patient_id = patient_id_of_call(call)
-    now = call.received_at
-    observations = sort_observations(call.prefetch.resources("Observation"))
-    labs = collect(observations.by_analyte, patient_id, now, settings)
-    patient = build_context(
-        patient_id=patient_id,
-        patient=call.prefetch.resources("Patient"),
-        conditions=call.prefetch.resources("Condition"),
-        status_observations_raw=observations.status,
-        medication_requests=call.prefetch.resources("MedicationRequest"),
-        medication_statements=call.prefetch.resources("MedicationStatement"),
-        service_requests=call.prefetch.resources("ServiceRequest"),
-        on=labs.cbc_date or now,
-        settings=settings,
-    )
+    chart = chart_of(call)
+    labs = collect(chart, settings)
+    patient = build_context(chart, labs.cbc_date or chart.now, settings)
     derived = derive(labs)
     return Situation(
         labs=labs,
@@ -90,8 +70,14 @@ def situation_of(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) ->
         patient=patient,
         findings=assess(labs, derived, patient, settings),
         settings=settings,
-        resulted_codes=resulted_codes(observations.resulted, patient_id, now, settings),
+        resulted_codes=resulted_in_window(chart, settings),
     )
+
+
+def chart_of(call: HookCall) -> Chart:
+    """The chart of the call's patient, from every resource its prefetch holds."""
+    resources = (r for key in call.prefetch.items for r in call.prefetch.resources(key))
+    return read_chart(resources, patient_id_of_call(call), call.received_at)
 
 
 def run_workup(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> Workup:
@@ -111,28 +97,3 @@ def unavailable_keys(call: HookCall) -> tuple[str, ...]:
         verb = "were only partly checked" if item.usable else "could not be checked"
         said.append(f"{item.key} ({problem}): {hidden} {verb}")
     return tuple(said)
-
-
-def resulted_codes(
-    resulted: Sequence[tuple[str, dict[str, Any]]], patient_id: str, now: datetime, settings: WorkupSettings
-) -> Mapping[str, datetime]:
-    """The latest date of each order-only result code (celiac serology, JAK2, LDH ...) in its window."""
-    days = {
-        Window.CBC: settings.cbc_lookback_days,
-        Window.IRON: settings.iron_lookback_days,
-        Window.LONG: settings.long_lookback_days,
-    }
-    latest: dict[str, datetime] = {}
-    for code, raw in resulted:
-        if patient_id_of(raw.get("subject")) != patient_id:
-            continue
-        try:
-            observation = Observation.model_validate(raw)
-        except ValidationError:
-            continue
-        when = effective_time(observation)
-        window = days.get(DONE_CODES[code])
-        oldest = now - timedelta(days=window) if window is not None else None
-        if observation.status in USABLE_STATUSES and when is not None and (oldest is None or oldest <= when):
-            latest[code] = max(when, latest.get(code, when))
-    return latest

@@ -5,72 +5,21 @@ no older than ``iron_before_cbc_days`` before it (design default,
 docs/workup.md#lookback-windows). The newest result of an analyte that falls outside its window is listed as
 unused, so a card can say "ferritin of 2026-03-02 is older than 90 days" instead of
 silently acting as if there were none.
-
-A record can hold 10,000 Observations and validating one against the FHIR model costs about
-0.1 ms, while the workup reasons with about one result per analyte. So each analyte's
-Observations are ordered newest first by their raw date (cheap), and validated in that order
-only until the first usable one: the newer ones that could not be used are the ones a card
-must explain. Older results are validated only when a rule asks for the series (a response
-to treatment is read from a hemoglobin before it), and then once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-from service.chart.reading import raw_time, read_observation, subject_problem
+from service.cards.orders import DONE_CODES
+from service.chart.model import Chart
+from service.chart.series import Series
 from service.dates import day
-from service.labs.analytes import ANALYTES, Analyte, Window
+from service.labs.analytes import Window
 from service.labs.results import LabResult, Unused
 from service.workup_settings import WorkupSettings
-
-
-class Series:
-    """One analyte's Observations, newest first by raw date, validated on demand and once each."""
-
-    def __init__(self, analyte: Analyte, raws: list[dict[str, Any]], patient_id: str, now: datetime) -> None:
-        # Undated (or oddly dated) ones last: their real date is known only once validated.
-        dated: list[tuple[datetime, dict[str, Any]]] = []
-        undated: list[dict[str, Any]] = []
-        for raw in raws:
-            when = raw_time(raw)
-            if when is None:
-                undated.append(raw)
-            else:
-                dated.append((when, raw))
-        dated.sort(key=lambda pair: pair[0], reverse=True)
-        self._raws = [raw for _, raw in dated] + undated
-        self._undated_from = len(dated)
-        self._read: list[LabResult | Unused] = []
-        self._analyte, self._patient_id, self._now = analyte, patient_id, now
-
-    def _reading(self, index: int) -> LabResult | Unused:
-        while len(self._read) <= index:
-            raw = self._raws[len(self._read)]
-            self._read.append(read_observation(raw, self._analyte, self._patient_id, self._now))
-        return self._read[index]
-
-    def latest(self) -> tuple[LabResult | None, list[Unused]]:
-        """The newest usable result, and the newer ones that could not be used (with why)."""
-        skipped: list[Unused] = []
-        found: LabResult | None = None
-        for index in range(len(self._raws)):
-            if found is not None and index < self._undated_from:
-                continue  # older than the one found: not needed for the latest
-            reading = self._reading(index)
-            if isinstance(reading, Unused):
-                skipped.append(reading)
-            elif found is None or reading.when > found.when:
-                found = reading
-        return found, skipped
-
-    def usable(self) -> tuple[LabResult, ...]:
-        """Every usable result, oldest first (validates the whole series once)."""
-        readings = [self._reading(index) for index in range(len(self._raws))]
-        return tuple(sorted((r for r in readings if isinstance(r, LabResult)), key=lambda r: r.when))
 
 
 @dataclass(frozen=True)
@@ -89,27 +38,12 @@ class Labs:
         return found.usable() if found is not None else ()
 
 
-def collect(
-    by_analyte: Mapping[str, Sequence[dict[str, Any]]],
-    patient_id: str,
-    now: datetime,
-    settings: WorkupSettings,
-) -> Labs:
-    """``by_analyte``: the record's Observations by analyte key (``service.chart.sorting``)."""
-    picked: dict[str, list[dict[str, Any]]] = {}
-    unused: list[Unused] = []
-    for key, raws in by_analyte.items():
-        analyte = ANALYTES[key]
-        for raw in raws:
-            problem = subject_problem(raw, analyte, patient_id)
-            if problem is None:
-                picked.setdefault(key, []).append(raw)
-            else:
-                unused.append(problem)
-
-    series = {key: Series(ANALYTES[key], raws, patient_id, now) for key, raws in picked.items()}
+def collect(chart: Chart, settings: WorkupSettings) -> Labs:
+    """The latest usable result of each analyte in its window, and why the others were left out."""
+    now = chart.now
+    unused: list[Unused] = list(chart.unused)
     latest: dict[str, LabResult] = {}
-    for key, one in series.items():
+    for key, one in chart.series.items():
         found, skipped = one.latest()
         unused += skipped
         if found is not None:
@@ -128,7 +62,28 @@ def collect(
                 unused.append(
                     Unused(result.analyte.name, result.source, reason, result.when, result.reported)
                 )
-    return Labs(results=chosen, unused=tuple(unused), cbc_date=_cbc_date(chosen), _series=series)
+    return Labs(results=chosen, unused=tuple(unused), cbc_date=_cbc_date(chosen), _series=chart.series)
+
+
+def resulted_in_window(chart: Chart, settings: WorkupSettings) -> Mapping[str, datetime]:
+    """The latest date of each order-only result code (celiac serology, JAK2, LDH ...) in its window."""
+    latest: dict[str, datetime] = {}
+    for code, dates in chart.resulted.items():
+        days = window_days(DONE_CODES[code], settings)
+        oldest = chart.now - timedelta(days=days) if days is not None else None
+        recent = [when for when in dates if oldest is None or oldest <= when]
+        if recent:
+            latest[code] = max(recent)
+    return latest
+
+
+def window_days(window: Window, settings: WorkupSettings) -> int | None:
+    """The lookback of a window in days; None for results that do not expire."""
+    return {
+        Window.CBC: settings.cbc_lookback_days,
+        Window.IRON: settings.iron_lookback_days,
+        Window.LONG: settings.long_lookback_days,
+    }.get(window)
 
 
 def _cbc_date(chosen: Mapping[str, LabResult]) -> datetime | None:
@@ -142,11 +97,7 @@ def exclusion(
 ) -> str | None:
     """Why a result is outside its window, or None when it is inside."""
     window = result.analyte.window
-    days = {
-        Window.CBC: settings.cbc_lookback_days,
-        Window.IRON: settings.iron_lookback_days,
-        Window.LONG: settings.long_lookback_days,
-    }.get(window)
+    days = window_days(window, settings)
     if days is None:
         return None
     if result.when < now - timedelta(days=days):

@@ -1,42 +1,24 @@
-"""Assembling the patient context from the prefetched resources."""
+"""Assembling the patient context from the chart."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from service.chart.records import patient_records
-from service.patient.conditions import (
-    known_diagnoses,
-    postmenopausal_recorded,
-    pregnancy,
-    status_observations,
-)
-from service.patient.demographics import age_at, birth_date, read_patient, sex_of
+from service.chart.model import Chart
+from service.patient.conditions import known_diagnoses, postmenopausal_recorded, pregnancy
+from service.patient.demographics import age_at, birth_date, sex_of
 from service.patient.medications import iron_prescriptions
 from service.patient.model import PatientContext, Sex
 from service.patient.orders import active_orders
 from service.workup_settings import WorkupSettings
 
 
-def build_context(
-    *,
-    patient_id: str,
-    patient: list[dict[str, Any]],
-    conditions: list[dict[str, Any]],
-    status_observations_raw: Sequence[tuple[str, dict[str, Any]]],
-    medication_requests: list[dict[str, Any]],
-    service_requests: list[dict[str, Any]],
-    on: datetime,
-    settings: WorkupSettings,
-    medication_statements: list[dict[str, Any]] | None = None,
-) -> PatientContext:
+def build_context(chart: Chart, on: datetime, settings: WorkupSettings) -> PatientContext:
     """``on`` is the blood count's date (else the request's): age and pregnancy are taken then."""
     notes: list[str] = []
-    resource, problem = read_patient(patient, patient_id)
-    if problem:
-        notes.append(problem)
+    resource = chart.patient
+    if chart.patient_problem:
+        notes.append(chart.patient_problem)
     born, problem = birth_date(resource)
     if problem:
         notes.append(problem)
@@ -44,26 +26,21 @@ def build_context(
     sex = sex_of(resource)
     if resource is not None and sex is Sex.UNKNOWN:
         notes.append("sex is not recorded as male or female, so both sex-specific thresholds are applied")
-
-    condition_records = patient_records(conditions, "Condition", patient_id)
-    medication_records = patient_records(medication_requests, "MedicationRequest", patient_id)
-    statement_records = patient_records(medication_statements or [], "MedicationStatement", patient_id)
-    order_records = patient_records(service_requests, "ServiceRequest", patient_id)
-    for records in (condition_records, medication_records, statement_records, order_records):
-        notes.extend(records.notes)
-    pregnancy_obs, menopause_obs = status_observations(status_observations_raw, patient_id)
+    notes.extend(chart.notes)
+    conditions = list(chart.conditions)
+    pregnancy_obs, menopause_obs = list(chart.pregnancy_status), list(chart.menopause_status)
 
     pregnant = pregnancy(
-        condition_records.valid, pregnancy_obs, on, timedelta(days=settings.pregnancy_status_lookback_days)
+        conditions, pregnancy_obs, on, timedelta(days=settings.pregnancy_status_lookback_days)
     )
     postmenopausal, basis = False, ""
     if sex is Sex.FEMALE and not pregnant.pregnant:
-        if postmenopausal_recorded(condition_records.valid, menopause_obs):
+        if postmenopausal_recorded(conditions, menopause_obs):
             postmenopausal, basis = True, "recorded"
         elif age is not None and age.years >= settings.postmenopausal_age:
             postmenopausal, basis = True, "age default"
     return PatientContext(
-        patient_id=patient_id,
+        patient_id=chart.patient_id,
         sex=sex,
         age=age,
         age_on=on,
@@ -72,8 +49,8 @@ def build_context(
         pregnancy_basis=pregnant.basis,
         postmenopausal=postmenopausal,
         menopause_basis=basis,
-        diagnoses=known_diagnoses(condition_records.valid),
-        iron_prescriptions=iron_prescriptions(medication_records.valid, statement_records.valid),
-        active_orders=active_orders(order_records.valid),
+        diagnoses=known_diagnoses(conditions),
+        iron_prescriptions=iron_prescriptions(chart.medication_requests, chart.medication_statements),
+        active_orders=active_orders(list(chart.service_requests)),
         notes=tuple(notes),
     )

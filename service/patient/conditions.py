@@ -5,20 +5,16 @@ Codes are the verified ones of docs/workup.md#patient-context; nothing is matche
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import ValidationError
-
 from service.chart.observation import Observation
-from service.chart.reading import USABLE_STATUSES, effective_time
+from service.chart.reading import effective_time
 from service.chart.records import codes, status_code
 from service.dates import as_instant
 from service.labs.analytes import LOINC
 from service.patient.model import SNOMED, Diagnosis
-from service.references import patient_id_of
 
 PREGNANCY = "77386006"  # SNOMED CT "Pregnancy"
 PREGNANCY_STATUS = "82810-3"  # LOINC "Pregnancy status"
@@ -104,25 +100,3 @@ def postmenopausal_recorded(conditions: list[Any], observations: list[Observatio
     return any(
         POSTMENOPAUSAL & (codes(o.code, SNOMED) | codes(o.valueCodeableConcept, SNOMED)) for o in observations
     )
-
-
-def status_observations(
-    status: Sequence[tuple[str, dict[str, Any]]], patient_id: str
-) -> tuple[list[Observation], list[Observation]]:
-    """The patient's usable pregnancy-status and menopausal-status Observations, validated once each.
-
-    ``status``: (kind, Observation) pairs as ``service.chart.sorting`` sorts them.
-    """
-    pregnancy_status: list[Observation] = []
-    menopause: list[Observation] = []
-    for kind, resource in status:
-        if patient_id_of(resource.get("subject")) != patient_id:
-            continue
-        try:
-            observation = Observation.model_validate(resource)
-        except ValidationError:
-            continue  # an invalid status Observation is simply not evidence
-        if observation.status not in USABLE_STATUSES:
-            continue
-        (pregnancy_status if kind == "pregnancy" else menopause).append(observation)
-    return pregnancy_status, menopause

@@ -8,7 +8,8 @@ from typing import Any
 from cds_hooks.models import CDSRequest
 from cds_hooks.prefetch import read_prefetch
 from cds_hooks.service import HookCall
-from service.chart.sorting import sort_observations
+from service.chart.model import Chart
+from service.chart.read import read_chart
 from service.labs.panel import Labs, collect
 from service.services import SERVICES
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
@@ -18,10 +19,14 @@ SERVICE = next(s for s in SERVICES if s.id == "microcytosis-workup")
 IRON_CHECK = next(s for s in SERVICES if s.id == "iron-prescribing-check")
 
 
-def labs_of(observations: list[dict[str, Any]], settings: WorkupSettings = DEFAULT_SETTINGS) -> Labs:
+def chart_of(resources: list[dict[str, Any]], now: datetime = NOW) -> Chart:
     from tests.clinical.builders import PATIENT_ID
 
-    return collect(sort_observations(observations).by_analyte, PATIENT_ID, NOW, settings)
+    return read_chart(resources, PATIENT_ID, now)
+
+
+def labs_of(observations: list[dict[str, Any]], settings: WorkupSettings = DEFAULT_SETTINGS) -> Labs:
+    return collect(chart_of(observations), settings)
 
 
 def call_of(body: dict[str, Any], now: datetime = NOW) -> HookCall:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from service.chart.sorting import sort_observations
+from service.chart.read import read_chart
 from service.patient.build import build_context
 from service.patient.model import Diagnosis, PatientContext, Route, Sex
 from service.workup_settings import DEFAULT_SETTINGS
@@ -32,17 +32,15 @@ def context(
     orders: list[dict[str, Any]] | None = None,
     statements: list[dict[str, Any]] | None = None,
 ) -> PatientContext:
-    return build_context(
-        patient_id=PATIENT_ID,
-        patient=[who or patient()],
-        conditions=conditions or [],
-        status_observations_raw=sort_observations(observations or []).status,
-        medication_requests=medications or [],
-        service_requests=orders or [],
-        on=ON,
-        settings=DEFAULT_SETTINGS,
-        medication_statements=statements or [],
-    )
+    resources = [
+        who or patient(),
+        *(conditions or []),
+        *(observations or []),
+        *(medications or []),
+        *(orders or []),
+        *(statements or []),
+    ]
+    return build_context(read_chart(resources, PATIENT_ID, ON), ON, DEFAULT_SETTINGS)
 
 
 def pregnancy_status(answer: str, date: str) -> dict[str, Any]:

@@ -1,0 +1,98 @@
+"""Reading a hook call's prefetch into its chart, in one pass over every resource it holds.
+
+Each resource is taken by its ``resourceType`` under whichever key it came, and checked once
+against one policy: it must name the context patient as its subject, be valid FHIR R4 for
+what is read of it, and (for results) carry a usable status and a date no later than the
+call. Observations are filed by what they are read for (an analyte, an order-only result,
+a pregnancy or menopausal status) by their codes alone, never by display text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from service.chart.model import Chart
+from service.chart.observation import Observation
+from service.chart.reading import USABLE_STATUSES, effective_time, subject_problem
+from service.chart.records import patient_records
+from service.chart.series import Series
+from service.chart.sorting import sort_observations
+from service.labs.analytes import ANALYTES
+from service.labs.results import Unused
+from service.patient.demographics import read_patient
+from service.references import patient_id_of
+
+RECORD_TYPES = ("Condition", "MedicationRequest", "MedicationStatement", "ServiceRequest")
+
+
+def read_chart(resources: Iterable[dict[str, Any]], patient_id: str, now: datetime) -> Chart:
+    """The chart of ``patient_id`` from every resource of the call, as of ``now``."""
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for resource in resources:
+        kind = resource.get("resourceType")
+        if isinstance(kind, str):
+            by_type.setdefault(kind, []).append(resource)
+
+    observations = sort_observations(by_type.get("Observation", ()))
+    series: dict[str, Series] = {}
+    unused: list[Unused] = []
+    for key, raws in observations.by_analyte.items():
+        analyte = ANALYTES[key]
+        mine: list[dict[str, Any]] = []
+        for raw in raws:
+            problem = subject_problem(raw, analyte, patient_id)
+            if problem is None:
+                mine.append(raw)
+            else:
+                unused.append(problem)
+        if mine:
+            series[key] = Series(analyte, mine, patient_id, now)
+
+    status: dict[str, list[Observation]] = {"pregnancy": [], "menopause": []}
+    for kind, raw in observations.status:
+        observation = _usable(raw, patient_id)
+        if observation is not None:
+            status[kind].append(observation)
+    resulted: dict[str, list[datetime]] = {}
+    for code, raw in observations.resulted:
+        observation = _usable(raw, patient_id)
+        when = effective_time(observation) if observation is not None else None
+        if when is not None:
+            resulted.setdefault(code, []).append(when)
+
+    patient, patient_problem = read_patient(by_type.get("Patient", []), patient_id)
+    notes: list[str] = []
+    records = {kind: patient_records(by_type.get(kind, ()), kind, patient_id) for kind in RECORD_TYPES}
+    for kind in RECORD_TYPES:
+        notes.extend(records[kind].notes)
+    return Chart(
+        patient_id=patient_id,
+        now=now,
+        patient=patient,
+        patient_problem=patient_problem,
+        series=series,
+        unused=tuple(unused),
+        pregnancy_status=tuple(status["pregnancy"]),
+        menopause_status=tuple(status["menopause"]),
+        resulted={code: tuple(sorted(dates, reverse=True)) for code, dates in resulted.items()},
+        conditions=tuple(records["Condition"].valid),
+        medication_requests=tuple(records["MedicationRequest"].valid),
+        medication_statements=tuple(records["MedicationStatement"].valid),
+        service_requests=tuple(records["ServiceRequest"].valid),
+        notes=tuple(notes),
+    )
+
+
+def _usable(raw: dict[str, Any], patient_id: str) -> Observation | None:
+    """A status or order-only result that may be reasoned with, else None (it is simply not evidence)."""
+    if patient_id_of(raw.get("subject")) != patient_id:
+        return None
+    try:
+        observation = Observation.model_validate(raw)
+    except ValidationError:
+        return None
+    return observation if observation.status in USABLE_STATUSES else None
