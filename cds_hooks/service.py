@@ -15,8 +15,9 @@ object, so the three can never drift apart (the pattern of HAPI FHIR's CDS Hooks
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -46,7 +47,8 @@ class HookCall:
         return self.request.context
 
 
-Handler = Callable[[HookCall], CDSResponse]
+# Called with the HookCall, and with the options the server bound to the service (its settings).
+Handler = Callable[..., CDSResponse]
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,14 @@ class CDSService:
 
     def __call__(self, call: HookCall) -> CDSResponse:
         return self.handler(call)
+
+    def bind(self, **options: Any) -> CDSService:
+        """The same service with ``options`` passed to its handler on every call.
+
+        A service is declared once, at module level; the server that mounts it binds the
+        site's settings to it, so the declaration never depends on configuration.
+        """
+        return replace(self, handler=functools.partial(self.handler, **options))
 
 
 def cds_service(

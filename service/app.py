@@ -18,7 +18,7 @@ from cds_hooks.fhir.resolve import prefetch_filler
 from cds_hooks.service import ServiceRegistry
 from service import ops
 from service.config import Settings, load_settings
-from service.services import build_services
+from service.services import configured
 
 SETTINGS_KEY = "microcyte.settings"
 SINKS_KEY = "microcyte.feedback"
@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 def create_registry(settings: Settings) -> ServiceRegistry:
-    return ServiceRegistry(build_services(settings.workup))
+    return ServiceRegistry(configured(settings.workup))
 
 
 def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:

@@ -8,13 +8,14 @@ for the iron-prescribing check, which iron drafts were selected and why iron was
 from __future__ import annotations
 
 from cds_hooks.service import HookCall
+from service.chart.drafts import selected_iron
 from service.dates import day
 from service.formatting import number
 from service.labs.analytes import LOINC, SNOMED
 from service.patient.context_text import describe
 from service.patient.model import PatientContext
-from service.prescribing.cautions import iron_caution
-from service.prescribing.drafts import selected_iron
+from service.rules.apply import recommend
+from service.rules.registry import PRESCRIBING_RULES
 from service.workup import Workup, patient_id_of_call, run_workup, situation_of
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 
@@ -35,7 +36,8 @@ def _explain_prescribing(call: HookCall, settings: WorkupSettings) -> str:
         '  none: the answer is "cards": [] without reading the labs'
     ]
     lines += ["", *_labs(w), *_context(w.patient), *_findings(w), "Iron prescribing check"]
-    caution = iron_caution(situation_of(call, settings), drafts) if drafts else None
+    fired = recommend(situation_of(call, settings, drafts=drafts), PRESCRIBING_RULES) if drafts else ()
+    caution = fired[0] if fired else None
     if caution is None:
         lines.append('  iron fits the labs: the answer is "cards": []')
     else:

@@ -14,6 +14,7 @@ from cds_hooks.errors import CDSHooksError
 from cds_hooks.models import Card
 from cds_hooks.service import HookCall
 from service.cards.render import render_card
+from service.chart.drafts import DraftIron
 from service.chart.model import Chart
 from service.chart.read import read_chart
 from service.findings.assess import assess
@@ -58,8 +59,10 @@ def patient_id_of_call(call: HookCall) -> str:
     return patient_id
 
 
-def situation_of(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> Situation:
-    """Labs, patient context and findings of one call: what every rule and check reasons from."""
+def situation_of(
+    call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS, *, drafts: tuple[DraftIron, ...] = ()
+) -> Situation:
+    """Labs, patient context and findings of one call: what every rule reasons from."""
     chart = chart_of(call)
     labs = collect(chart, settings)
     patient = build_context(chart, labs.cbc_date or chart.now, settings)
@@ -71,6 +74,7 @@ def situation_of(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) ->
         findings=assess(labs, derived, patient, settings),
         settings=settings,
         resulted_codes=resulted_in_window(chart, settings),
+        drafts=drafts,
     )
 
 

@@ -10,12 +10,12 @@ running them twice costs microseconds and cannot change what they find.
 from __future__ import annotations
 
 from service.rules.model import Recommendation, Rule, Situation
-from service.rules.registry import RULES
+from service.rules.registry import WORKUP_RULES
 
 URGENCY = {"critical": 0, "warning": 1, "info": 2}
 
 
-def recommend(situation: Situation, rules: tuple[Rule, ...] = RULES) -> tuple[Recommendation, ...]:
+def recommend(situation: Situation, rules: tuple[Rule, ...] = WORKUP_RULES) -> tuple[Recommendation, ...]:
     """Every recommendation that fires, most urgent first (rule order breaks ties)."""
     first = [(URGENCY[rec.indicator], index) for index, rule in enumerate(rules) if (rec := rule(situation))]
     fired: list[Recommendation] = []

@@ -8,6 +8,7 @@ from datetime import datetime
 
 from cds_hooks.models import Indicator
 from service.cards.orders import Order
+from service.chart.drafts import DraftIron
 from service.citations import Citation
 from service.dates import day
 from service.findings.model import Findings
@@ -54,6 +55,7 @@ class Situation:
     settings: WorkupSettings
     resulted_codes: Mapping[str, datetime] = field(default_factory=dict)  # LOINC code -> latest date
     claimed: Mapping[str, str] = field(default_factory=dict)  # order key -> the card above suggesting it
+    drafts: tuple[DraftIron, ...] = ()  # iron selected in the order being composed (order hooks)
 
     def claiming(self, rec: Recommendation) -> Situation:
         """The situation for the cards below ``rec``: its orders are suggested already."""

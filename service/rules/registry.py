@@ -1,4 +1,8 @@
-"""Every rule, in priority order: among cards of one indicator, the earlier rule comes first."""
+"""Every rule, by the service that runs it, in priority order.
+
+Both services run their rules in one engine (:func:`service.rules.apply.recommend`): among
+cards of one indicator, the earlier rule comes first.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from service.rules import (
     iron_deficiency,
     iron_studies,
     lead,
+    prescribing,
     refractory,
     severity,
     sideroblastic,
@@ -18,7 +23,7 @@ from service.rules import (
 )
 from service.rules.model import Rule
 
-RULES: tuple[Rule, ...] = (
+WORKUP_RULES: tuple[Rule, ...] = (
     severity.severe_anemia,
     cytopenias.cytopenias,
     iron_deficiency.masked_polycythemia,
@@ -40,3 +45,8 @@ RULES: tuple[Rule, ...] = (
     hemolysis.loss_or_hemolysis,
     data_quality.check_results,
 )
+
+# order-select: why iron may not help this patient, one card for every reason that applies.
+PRESCRIBING_RULES: tuple[Rule, ...] = (prescribing.iron_order,)
+
+RULES: tuple[Rule, ...] = WORKUP_RULES + PRESCRIBING_RULES

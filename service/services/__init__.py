@@ -1,16 +1,15 @@
-"""The CDS services Microcyte offers; the app builds its registry from ``SERVICES``."""
+"""The CDS services Microcyte offers, each declared once in its own module beside its handler."""
 
 from __future__ import annotations
 
 from cds_hooks.service import CDSService
-from service.services.iron_prescribing_check import build_iron_prescribing_check
-from service.services.microcytosis_workup import build_microcytosis_workup
-from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
+from service.services.iron_prescribing_check import iron_prescribing_check
+from service.services.microcytosis_workup import microcytosis_workup
+from service.workup_settings import WorkupSettings
+
+SERVICES: tuple[CDSService, ...] = (microcytosis_workup, iron_prescribing_check)
 
 
-def build_services(settings: WorkupSettings = DEFAULT_SETTINGS) -> tuple[CDSService, ...]:
-    """The services with a site's design defaults (see ``WorkupSettings``)."""
-    return (build_microcytosis_workup(settings), build_iron_prescribing_check(settings))
-
-
-SERVICES: tuple[CDSService, ...] = build_services()
+def configured(settings: WorkupSettings) -> tuple[CDSService, ...]:
+    """The services with a site's design defaults (see ``WorkupSettings``) bound to them."""
+    return tuple(service.bind(settings=settings) for service in SERVICES)

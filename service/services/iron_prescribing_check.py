@@ -12,14 +12,15 @@ workup's, less what only the workup needs (medications on record, active orders)
 from __future__ import annotations
 
 from cds_hooks.models import CDSResponse
-from cds_hooks.service import CDSService, HookCall, cds_service
+from cds_hooks.service import HookCall, cds_service
+from service.cards.removal import OVERRIDE_REASONS, removal_card
 from service.cards.render import override_codings
-from service.prescribing.card import OVERRIDE_REASONS, removal_card
-from service.prescribing.cautions import iron_caution
-from service.prescribing.drafts import selected_iron
+from service.chart.drafts import selected_iron
+from service.rules.apply import recommend
+from service.rules.registry import PRESCRIBING_RULES
 from service.services.prefetch import CONDITIONS, OBSERVATIONS, PATIENT
 from service.workup import patient_id_of_call, situation_of, unavailable_keys
-from service.workup_settings import WorkupSettings
+from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 
 PREFETCH = {"Patient": PATIENT, "Observation": OBSERVATIONS, "Condition": CONDITIONS}
 
@@ -32,23 +33,20 @@ DESCRIPTION = (
 )
 
 
-def build_iron_prescribing_check(settings: WorkupSettings) -> CDSService:
-    @cds_service(
-        id="iron-prescribing-check",
-        hook="order-select",
-        title="Iron prescribing check",
-        description=DESCRIPTION,
-        prefetch=PREFETCH,
-        override_reasons=override_codings(OVERRIDE_REASONS),
-    )
-    def iron_prescribing_check(call: HookCall) -> CDSResponse:
-        drafts = selected_iron(call.context, patient_id_of_call(call))
-        if not drafts:
-            return CDSResponse(cards=[])
-        situation = situation_of(call, settings)
-        caution = iron_caution(situation, drafts)
-        if caution is None:
-            return CDSResponse(cards=[])
-        return CDSResponse(cards=[removal_card(caution, situation, drafts, unavailable_keys(call))])
-
-    return iron_prescribing_check
+@cds_service(
+    id="iron-prescribing-check",
+    hook="order-select",
+    title="Iron prescribing check",
+    description=DESCRIPTION,
+    prefetch=PREFETCH,
+    override_reasons=override_codings(OVERRIDE_REASONS),
+)
+def iron_prescribing_check(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> CDSResponse:
+    drafts = selected_iron(call.context, patient_id_of_call(call))
+    if not drafts:
+        return CDSResponse(cards=[])  # no iron selected: the labs need not be read
+    situation = situation_of(call, settings, drafts=drafts)
+    fired = recommend(situation, PRESCRIBING_RULES)
+    if not fired:
+        return CDSResponse(cards=[])
+    return CDSResponse(cards=[removal_card(fired[0], situation, drafts, unavailable_keys(call))])

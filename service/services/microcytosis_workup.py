@@ -9,7 +9,7 @@ counter only as a statement.
 from __future__ import annotations
 
 from cds_hooks.models import CDSResponse
-from cds_hooks.service import CDSService, HookCall, cds_service
+from cds_hooks.service import HookCall, cds_service
 from service.cards.render import OVERRIDE_REASONS, override_codings
 from service.services.prefetch import (
     ACTIVE_SERVICE_REQUESTS,
@@ -20,7 +20,7 @@ from service.services.prefetch import (
     PATIENT,
 )
 from service.workup import run_workup
-from service.workup_settings import WorkupSettings
+from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 
 PREFETCH = {
     "Patient": PATIENT,
@@ -43,16 +43,13 @@ DESCRIPTION = (
 )
 
 
-def build_microcytosis_workup(settings: WorkupSettings) -> CDSService:
-    @cds_service(
-        id="microcytosis-workup",
-        hook="patient-view",
-        title="Microcytosis workup",
-        description=DESCRIPTION,
-        prefetch=PREFETCH,
-        override_reasons=override_codings(OVERRIDE_REASONS),
-    )
-    def microcytosis_workup(call: HookCall) -> CDSResponse:
-        return CDSResponse(cards=list(run_workup(call, settings).cards))
-
-    return microcytosis_workup
+@cds_service(
+    id="microcytosis-workup",
+    hook="patient-view",
+    title="Microcytosis workup",
+    description=DESCRIPTION,
+    prefetch=PREFETCH,
+    override_reasons=override_codings(OVERRIDE_REASONS),
+)
+def microcytosis_workup(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> CDSResponse:
+    return CDSResponse(cards=list(run_workup(call, settings).cards))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from cds_hooks.ids import new_uuid
 from cds_hooks.models import Action, Card, Suggestion
 from service.cards.render import render_card
-from service.prescribing.drafts import DraftIron
+from service.chart.drafts import DraftIron
 from service.rules.model import Recommendation, Situation
 
 OVERRIDE_REASONS = (

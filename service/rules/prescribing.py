@@ -23,7 +23,6 @@ from service.citations import (
 from service.findings.iron import saturation
 from service.findings.model import Finding, IronStatus
 from service.patient.model import Diagnosis
-from service.prescribing.drafts import DraftIron
 from service.rules.model import Recommendation, RuleId, Situation
 
 WITH_ERYTHROCYTOSIS = RuleId("iron-with-erythrocytosis", "Iron ordered with erythrocytosis")
@@ -42,8 +41,12 @@ class Caution:
     citations: tuple[Citation, ...]
 
 
-def iron_caution(s: Situation, drafts: tuple[DraftIron, ...]) -> Recommendation | None:
-    """One recommendation with every reason that applies, the weightiest first; None when iron fits."""
+def iron_order(s: Situation) -> Recommendation | None:
+    """One recommendation with every reason that applies, the weightiest first; None when iron fits.
+
+    An ordinary rule over the situation: its drafts are the iron selected in the order.
+    """
+    drafts = s.drafts
     found = [c for c in (_erythrocytosis(s), _iron_loading(s), _thalassemia_trait(s)) if c is not None]
     if not drafts or not found:
         return None
