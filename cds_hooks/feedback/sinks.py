@@ -46,6 +46,10 @@ class IssuedCardsRecorder:
     def record(self, issued: Issued) -> None:
         self._queue.put(issued)
 
+    def pending(self) -> int:
+        """Calls whose cards wait to be written: a writer falling behind shows here first."""
+        return self._queue.qsize()
+
     def flush(self) -> None:
         """Wait until everything queued so far is written (or its failure logged)."""
         self._queue.join()
