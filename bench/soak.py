@@ -22,6 +22,7 @@ from bench import soak_http, soak_inprocess
 from bench.inprocess import BenchError
 from bench.machine import describe, load_average, revision, today
 from bench.soak_report import render
+from bench.soak_traffic import Plan
 
 HERE = Path(__file__).resolve().parent
 
@@ -67,15 +68,25 @@ def main(argv: list[str] | None = None) -> int:
 
     started = datetime.now(UTC).isoformat(timespec="seconds")
     machine = describe()
-    common = {"size": args.size, "seconds": args.minutes * 60, "max_requests": args.max_requests}
-    common |= {"samples": args.samples, "seed": args.seed, "now": today(), "progress": progress}
+    plan = Plan(
+        size=args.size,
+        seconds=args.minutes * 60,
+        max_requests=args.max_requests,
+        samples=args.samples,
+        seed=args.seed,
+        now=today(),
+    )
     try:
         in_process = (
             None
             if args.no_in_process
-            else soak_inprocess.soak(frames=args.frames, group_by=args.group_by, **common)
+            else soak_inprocess.soak(plan, frames=args.frames, group_by=args.group_by, progress=progress)
         )
-        http = None if args.no_http else soak_http.soak(clients=args.clients, workers=args.workers, **common)
+        http = (
+            None
+            if args.no_http
+            else soak_http.soak(plan, clients=args.clients, workers=args.workers, progress=progress)
+        )
     except BenchError as error:
         print(f"bench.soak: {error}", file=sys.stderr)
         return 1

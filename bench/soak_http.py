@@ -16,17 +16,14 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import orjson
-
 from bench import http_load, inprocess
-from bench.charts import chart
-from bench.inprocess import SERVICE_URL, BenchError
+from bench.inprocess import BenchError
 from bench.memory import Sample, children, rss_mib
+from bench.soak_traffic import Plan, Traffic
 
 # Long enough for the workers' start-up to settle (imports, the first calls' caches).
 WARMUP_SECONDS = 10.0
@@ -39,45 +36,53 @@ class HttpSoak:
     workers: int
     seconds: float
     requests: int
-    errors: int  # connection failures, timeouts and answers other than 200
+    errors: int  # connection failures, timeouts and answers other than the expected status
     worker_pids: list[int]  # more than ``workers`` means a worker was restarted mid-run
     samples: list[Sample]  # the workers' RSS, summed
 
 
 class _Counter:
-    def __init__(self, limit: int) -> None:
+    """Numbers the calls of all clients, up to a limit."""
+
+    def __init__(self, start: int, limit: int) -> None:
         self._lock = threading.Lock()
-        self._limit = limit
-        self.sent = 0
+        self._first = start
+        self._next = start
+        self._end = start + limit
         self.errors = 0
 
-    def take(self) -> bool:
-        """Claim the next call; False once ``limit`` calls were claimed."""
+    @property
+    def sent(self) -> int:
+        return self._next - self._first
+
+    def take(self) -> int | None:
+        """The number of the next call; None once the limit is reached."""
         with self._lock:
-            if self.sent >= self._limit:
-                return False
-            self.sent += 1
-            return True
+            if self._next >= self._end:
+                return None
+            self._next += 1
+            return self._next
 
     def failed(self) -> None:
         with self._lock:
             self.errors += 1
 
 
-def _client(base: str, body: bytes, counter: _Counter, stop: threading.Event) -> None:
+def _client(base: str, traffic: Traffic, counter: _Counter, stop: threading.Event) -> None:
     address = urlsplit(base)
-    headers = {"Content-Type": "application/json"}
     connection: http.client.HTTPConnection | None = None
-    while not stop.is_set() and counter.take():
+    while not stop.is_set() and (n := counter.take()) is not None:
+        call = traffic.call(n)
+        headers = {"Content-Type": "application/json", "X-Request-ID": call.request_id}
         try:
             if connection is None:
                 connection = http.client.HTTPConnection(
                     address.hostname or "127.0.0.1", address.port, timeout=http_load.REQUEST_TIMEOUT_S
                 )
-            connection.request("POST", SERVICE_URL, body=body, headers=headers)
+            connection.request("POST", call.path, body=call.body, headers=headers)
             reply = connection.getresponse()
             reply.read()
-            if reply.status != 200:
+            if reply.status != call.status:
                 counter.failed()
         except (OSError, http.client.HTTPException):
             counter.failed()
@@ -86,6 +91,20 @@ def _client(base: str, body: bytes, counter: _Counter, stop: threading.Event) ->
             connection = None
     if connection is not None:
         connection.close()
+
+
+def _load(base: str, traffic: Traffic, clients: int, counter: _Counter, seconds: float) -> None:
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=_client, args=(base, traffic, counter, stop), daemon=True)
+        for _ in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    stop.wait(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=http_load.REQUEST_TIMEOUT_S * 2)
 
 
 def _workers_rss(master: int) -> tuple[float, list[int]]:
@@ -97,59 +116,28 @@ def _workers_rss(master: int) -> tuple[float, list[int]]:
     return total, pids
 
 
-def soak(
-    *,
-    size: int,
-    clients: int,
-    workers: int,
-    seconds: float,
-    max_requests: int,
-    samples: int,
-    seed: int,
-    now: datetime,
-    progress: Callable[[str], Any],
-) -> HttpSoak:
+def soak(plan: Plan, *, clients: int, workers: int, progress: Callable[[str], Any]) -> HttpSoak:
     with tempfile.TemporaryDirectory(prefix="microcyte-soak-") as scratch:
         work = Path(scratch)
-        app = inprocess.benchmark_app(work / "declared")
-        keys = inprocess.declared_prefetch(app)
-        body = orjson.dumps(chart(size, seed=seed, now=now).hook_request(seed=seed, prefetch_keys=keys))
+        traffic = plan.traffic(inprocess.declared_prefetch(inprocess.benchmark_app(work / "declared")))
         with http_load.served(workers, work) as (base, master):
-            http_load.check_answer(base, body)
-            warmup = _Counter(max_requests)
-            _load(base, body, clients, warmup, WARMUP_SECONDS)
-            return _measure(
-                base, body, master.pid, size, clients, workers, seconds, max_requests, samples, progress
-            )
-
-
-def _load(base: str, body: bytes, clients: int, counter: _Counter, seconds: float) -> None:
-    stop = threading.Event()
-    threads = [
-        threading.Thread(target=_client, args=(base, body, counter, stop), daemon=True)
-        for _ in range(clients)
-    ]
-    for thread in threads:
-        thread.start()
-    stop.wait(seconds)
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=http_load.REQUEST_TIMEOUT_S * 2)
+            http_load.check_answer(base, traffic.call(1).body)
+            warmup = _Counter(1, plan.max_requests)
+            _load(base, traffic, clients, warmup, WARMUP_SECONDS)
+            counter = _Counter(warmup.sent + 1, plan.max_requests)
+            return _measure(plan, base, master.pid, traffic, clients, workers, counter, progress)
 
 
 def _measure(
+    plan: Plan,
     base: str,
-    body: bytes,
     master: int,
-    size: int,
+    traffic: Traffic,
     clients: int,
     workers: int,
-    seconds: float,
-    max_requests: int,
-    sample_count: int,
+    counter: _Counter,
     progress: Callable[[str], Any],
 ) -> HttpSoak:
-    counter = _Counter(max_requests)
     seen: set[int] = set()
     taken: list[Sample] = []
     started = time.monotonic()
@@ -162,9 +150,9 @@ def _measure(
         taken.append(Sample(seconds=time.monotonic() - started, requests=counter.sent, rss_mib=rss))
 
     sample()
-    load = threading.Thread(target=_load, args=(base, body, clients, counter, seconds), daemon=True)
+    load = threading.Thread(target=_load, args=(base, traffic, clients, counter, plan.seconds), daemon=True)
     load.start()
-    interval = seconds / sample_count
+    interval = plan.seconds / plan.samples
     while load.is_alive():
         load.join(timeout=max(interval * len(taken) - (time.monotonic() - started), 0.0))
         if load.is_alive():
@@ -172,7 +160,7 @@ def _measure(
             progress(f"HTTP: {counter.sent:,} calls, worker RSS {taken[-1].rss_mib:.1f} MiB")
     sample()
     return HttpSoak(
-        size=size,
+        size=plan.size,
         clients=clients,
         workers=workers,
         seconds=taken[-1].seconds,

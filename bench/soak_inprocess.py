@@ -17,15 +17,17 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
+from flask import Flask
+from werkzeug.test import EnvironBuilder
 
 from bench import inprocess
-from bench.charts import chart
+from bench.inprocess import BenchError
 from bench.memory import GroupBy, Grower, Sample, growers, rss_mib, snapshot
+from bench.soak_traffic import Call, Plan, Traffic
 from cds_hooks.feedback.sinks import StoreSinks
 from service.app import SINKS_KEY
 from service.server import tune_garbage_collector
@@ -47,93 +49,115 @@ class InProcessSoak:
     garbage_mib: float  # what that full collection freed: cycles the tuned collector had not reached
 
 
-def soak(
-    *,
-    size: int,
-    seconds: float,
-    max_requests: int,
-    samples: int,
-    frames: int,
-    group_by: GroupBy,
-    seed: int,
-    now: datetime,
-    progress: Callable[[str], Any],
-) -> InProcessSoak:
+class _Caller:
+    """Sends the soak's calls to the WSGI app as a server does, and checks every answer.
+
+    Not through Flask's test client: werkzeug's client keeps each call's environ, and with it
+    the request body, in a reference cycle of its own, which would be measured as the app's.
+    """
+
+    def __init__(self, app: Flask, traffic: Traffic) -> None:
+        self._app = app
+        self._traffic = traffic
+        self.sent = 0
+        self._cards: int | None = None
+
+    def send(self) -> None:
+        self.sent += 1
+        call = self._traffic.call(self.sent)
+        environ = EnvironBuilder(
+            path=call.path,
+            method="POST",
+            data=call.body,
+            content_type="application/json",
+            headers={"X-Request-ID": call.request_id},
+        ).get_environ()
+        statuses: list[str] = []
+
+        def start_response(status: str, headers: Any, exc_info: Any = None) -> Callable[[bytes], object]:
+            statuses.append(status)
+            return len
+
+        chunks = self._app(environ, start_response)
+        try:
+            body = b"".join(chunks)
+        finally:
+            getattr(chunks, "close", lambda: None)()
+        status = int(statuses[-1].split()[0])
+        if status != call.status:
+            raise BenchError(f"{call.path} answered {status}, not {call.status}")
+        if call.status == 200:
+            self._check(call, len(orjson.loads(body).get("cards", [])))
+
+    def _check(self, call: Call, cards: int) -> None:
+        if self._cards is None:
+            self._cards = cards
+        elif cards != self._cards:
+            raise BenchError(f"call {call.request_id} got {cards} cards, not {self._cards}: renamed badly?")
+
+
+def soak(plan: Plan, *, frames: int, group_by: GroupBy, progress: Callable[[str], Any]) -> InProcessSoak:
     with tempfile.TemporaryDirectory(prefix="microcyte-soak-") as scratch:
         app = inprocess.benchmark_app(Path(scratch) / "data")
         sinks: StoreSinks = app.extensions[SINKS_KEY]
         try:
-            client = app.test_client()
-            body = orjson.dumps(
-                chart(size, seed=seed, now=now).hook_request(
-                    seed=seed, prefetch_keys=inprocess.declared_prefetch(app)
-                )
-            )
+            caller = _Caller(app, plan.traffic(inprocess.declared_prefetch(app)))
             for _ in range(WARMUP_CALLS):
-                inprocess.cards_of(inprocess.post(client, body))
+                caller.send()
             sinks.recorder.flush()
             tune_garbage_collector()
             tracemalloc.start(frames)
             try:
-                return _run(
-                    client, body, sinks, size, seconds, max_requests, samples, frames, group_by, progress
-                )
+                samples, start, end, collected, freed = _run(plan, caller, sinks, progress)
             finally:
                 tracemalloc.stop()
         finally:
             sinks.close()
+    return InProcessSoak(
+        size=plan.size,
+        seconds=samples[-1].seconds,
+        requests=samples[-1].requests,
+        frames=frames,
+        group_by=group_by,
+        samples=samples,
+        growers=growers(start, end, group_by, TOP_GROWERS),
+        held=growers(start, collected, group_by, TOP_GROWERS),
+        garbage_mib=freed,
+    )
 
 
 def _run(
-    client: Any,
-    body: bytes,
-    sinks: StoreSinks,
-    size: int,
-    seconds: float,
-    max_requests: int,
-    sample_count: int,
-    frames: int,
-    group_by: GroupBy,
-    progress: Callable[[str], Any],
-) -> InProcessSoak:
+    plan: Plan, caller: _Caller, sinks: StoreSinks, progress: Callable[[str], Any]
+) -> tuple[list[Sample], tracemalloc.Snapshot, tracemalloc.Snapshot, tracemalloc.Snapshot, float]:
+    """The samples; the snapshots at the start, the end and after a full collection; what it freed."""
     started = time.monotonic()
+    first = caller.sent
 
-    def sample(requests: int) -> Sample:
+    def sample() -> Sample:
         return Sample(
             seconds=time.monotonic() - started,
-            requests=requests,
+            requests=caller.sent - first,
             rss_mib=rss_mib(),
             traced_mib=tracemalloc.get_traced_memory()[0] / 2**20,
             queued=sinks.recorder.pending(),
         )
 
     start = snapshot()
-    taken = [sample(0)]
-    interval = seconds / sample_count
-    requests = 0
-    while requests < max_requests and time.monotonic() - started < seconds:
-        inprocess.cards_of(inprocess.post(client, body))
-        requests += 1
+    taken = [sample()]
+    interval = plan.seconds / plan.samples
+    while caller.sent - first < plan.max_requests and time.monotonic() - started < plan.seconds:
+        caller.send()
         if time.monotonic() - started >= interval * len(taken):
-            taken.append(sample(requests))
+            taken.append(sample())
             progress(
-                f"in-process: {requests:,} calls, RSS {taken[-1].rss_mib:.1f} MiB,"
+                f"in-process: {taken[-1].requests:,} calls, RSS {taken[-1].rss_mib:.1f} MiB,"
                 f" traced {taken[-1].traced_mib:.2f} MiB"
             )
-    taken.append(sample(requests))
+    if taken[-1].requests != caller.sent - first:
+        taken.append(sample())
     end = snapshot()
     before_collection = tracemalloc.get_traced_memory()[0]
     gc.collect()
     collected = snapshot()
     freed = (before_collection - tracemalloc.get_traced_memory()[0]) / 2**20
-    return InProcessSoak(
-        size=size,
-        seconds=taken[-1].seconds,
-        requests=requests,
-        frames=frames,
-        group_by=group_by,
-        samples=taken,
-        growers=growers(start, end, group_by, TOP_GROWERS),
-        held=growers(start, collected, group_by, TOP_GROWERS),
-        garbage_mib=freed,
-    )
+    return taken, start, end, collected, freed

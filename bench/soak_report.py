@@ -9,6 +9,7 @@ from bench.markdown import table
 from bench.memory import LEVEL_TOLERANCE_MIB, Grower, Sample, trend
 from bench.soak_http import HttpSoak
 from bench.soak_inprocess import InProcessSoak
+from bench.soak_traffic import UNKNOWN_EVERY
 
 
 def _verdict(samples: Sequence[Sample]) -> list[str]:
@@ -49,7 +50,8 @@ def _in_process(run: InProcessSoak) -> list[str]:
     return [
         "## In-process",
         "",
-        f"The app's test client, one caller, a {run.size:,}-result chart: {run.requests:,} calls in"
+        f"The WSGI app called directly, as a server calls it, by one caller, a {run.size:,}-result chart:"
+        f" {run.requests:,} calls in"
         f" {run.seconds / 60:.1f} min, tracemalloc keeping {run.frames} frame{'s' if run.frames > 1 else ''},"
         f" sites grouped by {grouping}.",
         "",
@@ -71,7 +73,7 @@ def _http(run: HttpSoak) -> list[str]:
         "",
         f"`microcyte serve --no-auth --workers {run.workers}` on loopback, {run.clients} concurrent clients"
         f" posting a {run.size:,}-result chart: {run.requests:,} calls in {run.seconds / 60:.1f} min"
-        f" ({run.requests / run.seconds:,.0f}/s), {run.errors:,} errors."
+        f" ({run.requests / run.seconds:,.0f}/s), {run.errors:,} unexpected answers or failed connections."
         + (
             f" **A worker was restarted** (pids {run.worker_pids}): its RSS started again."
             if restarted
@@ -99,6 +101,9 @@ def render(
         f"Written by `{command}` on {started}, at revision {revision}. See `bench/README.md`, section Soak.",
         "",
         f"- **Machine:** {machine.cpu}; {machine.cores} cores; memory {machine.memory}; {machine.python}.",
+        f"- **Calls:** one generated chart, renamed for each call: another patient, another hook instance,"
+        f" another X-Request-ID; one call in {UNKNOWN_EVERY} names an unknown service id (another each time)"
+        " and must get 404. See `bench/soak_traffic.py`.",
         f"- **Load average:** {machine.load} at the start, {load_at_end} at the end (a shared machine slows"
         " the calls, not the memory each one leaves behind).",
         "",
