@@ -9,7 +9,8 @@ write lock: with two workers on SQLite the p99 at 8 concurrent clients was about
 (bench/RESULTS.md). So calls only queue their cards, and one thread per process writes the
 queue in batches, one transaction each. Closing the sinks (a graceful stop) writes what is
 queued; if the store fails, the clinician still got the cards and the log says how many were
-not counted.
+not counted. The queue is bounded: a store that stops taking writes costs the statistics the
+later calls, never the worker its memory nor the clinician a wait.
 """
 
 from __future__ import annotations
@@ -36,15 +37,30 @@ class IssuedCardsRecorder:
     """Writes issued cards from a queue, in batches, on a thread of its own."""
 
     MAX_BATCH = 500  # responses per transaction
+    # Calls whose cards may wait for the writer. It keeps the queue near empty at hundreds of
+    # calls a second (bench/SOAK.md), so a backlog this long means the store has stopped taking
+    # writes (locked by another process, unreachable): unbounded, the queue would hold every
+    # later call's cards (a few KiB each) until the worker ran out of memory. Past the bound a
+    # call is not counted rather than made to wait: the clinician's cards come first.
+    MAX_PENDING = 10_000
 
     def __init__(self, store: FeedbackStore) -> None:
         self._store = store
-        self._queue: queue.Queue[Issued | None] = queue.Queue()
+        self._queue: queue.Queue[Issued | None] = queue.Queue(maxsize=self.MAX_PENDING)
+        self._dropped = 0  # calls not queued since the writer last reported them
+        self._dropped_lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="issued-cards-recorder", daemon=True)
         self._thread.start()
 
     def record(self, issued: Issued) -> None:
-        self._queue.put(issued)
+        try:
+            self._queue.put_nowait(issued)
+        except queue.Full:
+            with self._dropped_lock:
+                self._dropped += 1
+                first = self._dropped == 1
+            if first:  # once per backlog, not once per call: the writer reports the total
+                log.error("issued cards not recorded: %d calls already wait for the store", self.MAX_PENDING)
 
     def pending(self) -> int:
         """Calls whose cards wait to be written: a writer falling behind shows here first."""
@@ -76,10 +92,17 @@ class IssuedCardsRecorder:
                 else:
                     batch.append(more)
             self._write(batch)
+            self._report_dropped()
             for _ in range(len(batch) + (1 if stop else 0)):
                 self._queue.task_done()
             if stop:
                 return
+
+    def _report_dropped(self) -> None:
+        with self._dropped_lock:
+            dropped, self._dropped = self._dropped, 0
+        if dropped:
+            log.error("issued cards of %d calls not recorded: the store fell behind", dropped)
 
     def _write(self, batch: list[Issued]) -> None:
         if not batch:
