@@ -47,6 +47,7 @@ class InProcessSoak:
     growers: list[Grower]  # from the start to the end, as the collector left the heap
     held: list[Grower]  # the same after a full collection: what no collector frees
     garbage_mib: float  # what that full collection freed: cycles the tuned collector had not reached
+    held_mib: float  # what the heap kept from the start to the end, the full collection done: a leak
 
 
 class _Caller:
@@ -105,10 +106,11 @@ def soak(plan: Plan, *, frames: int, group_by: GroupBy, progress: Callable[[str]
             for _ in range(WARMUP_CALLS):
                 caller.send()
             sinks.recorder.flush()
+            gc.collect()  # the start holds no garbage, so the end's held memory is what calls kept
             tune_garbage_collector()
             tracemalloc.start(frames)
             try:
-                samples, start, end, collected, freed = _run(plan, caller, sinks, progress)
+                samples, start, end, collected = _run(plan, caller, sinks, progress)
             finally:
                 tracemalloc.stop()
         finally:
@@ -122,14 +124,20 @@ def soak(plan: Plan, *, frames: int, group_by: GroupBy, progress: Callable[[str]
         samples=samples,
         growers=growers(start, end, group_by, TOP_GROWERS),
         held=growers(start, collected, group_by, TOP_GROWERS),
-        garbage_mib=freed,
+        garbage_mib=(_total(end) - _total(collected)) / 2**20,
+        held_mib=(_total(collected) - _total(start)) / 2**20,
     )
+
+
+def _total(taken: tracemalloc.Snapshot) -> int:
+    """Bytes live in a snapshot: tracemalloc's own total would count the snapshots themselves."""
+    return sum(stat.size for stat in taken.statistics("filename"))
 
 
 def _run(
     plan: Plan, caller: _Caller, sinks: StoreSinks, progress: Callable[[str], Any]
-) -> tuple[list[Sample], tracemalloc.Snapshot, tracemalloc.Snapshot, tracemalloc.Snapshot, float]:
-    """The samples; the snapshots at the start, the end and after a full collection; what it freed."""
+) -> tuple[list[Sample], tracemalloc.Snapshot, tracemalloc.Snapshot, tracemalloc.Snapshot]:
+    """The samples; the snapshots at the start, at the end, and after a full collection."""
     started = time.monotonic()
     first = caller.sent
 
@@ -156,8 +164,5 @@ def _run(
     if taken[-1].requests != caller.sent - first:
         taken.append(sample())
     end = snapshot()
-    before_collection = tracemalloc.get_traced_memory()[0]
     gc.collect()
-    collected = snapshot()
-    freed = (before_collection - tracemalloc.get_traced_memory()[0]) / 2**20
-    return taken, start, end, collected, freed
+    return taken, start, end, snapshot()

@@ -59,7 +59,10 @@ def _in_process(run: InProcessSoak) -> list[str]:
         *table(["s", "calls", "RSS MiB", "traced MiB", "cards queued"], rows),
         *_growers("Top growing sites, start to end, as the tuned collector left the heap", run.growers),
         f"A full `gc.collect()` at the end freed {run.garbage_mib:.2f} MiB: garbage in reference cycles"
-        " that the worker's garbage-collector tuning had not yet reached.",
+        " that the worker's garbage-collector tuning had not yet reached. After it, the heap held"
+        f" {run.held_mib * 1024:,.0f} KiB more than at the start ({run.held_mib * 2**20 / run.requests:,.1f}"
+        " bytes a call): what a leak would show as. RSS under tracemalloc also counts tracemalloc's own"
+        " tables, which grow with the blocks it traces.",
         "",
         *_growers("Top growing sites after that collection (what stays held)", run.held),
     ]
