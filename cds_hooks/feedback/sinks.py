@@ -37,8 +37,8 @@ class IssuedCardsRecorder:
     """Writes issued cards from a queue, in batches, on a thread of its own."""
 
     MAX_BATCH = 500  # responses per transaction
-    # Calls whose cards may wait for the writer. It keeps the queue near empty at hundreds of
-    # calls a second (bench/SOAK.md), so a backlog this long means the store has stopped taking
+    # Calls whose cards may wait for the writer. It keeps up with ~450 calls a second on two
+    # workers (bench/RESULTS.md), so a backlog this long means the store has stopped taking
     # writes (locked by another process, unreachable): unbounded, the queue would hold every
     # later call's cards (a few KiB each) until the worker ran out of memory. Past the bound a
     # call is not counted rather than made to wait: the clinician's cards come first.
