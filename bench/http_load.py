@@ -75,7 +75,14 @@ def _answers(url: str) -> bool:
 
 @contextmanager
 def running_server(workers: int, work: Path) -> Iterator[str]:
-    """``microcyte serve --no-auth`` on a free loopback port; yields its base URL, then stops it.
+    """``microcyte serve --no-auth`` on a free loopback port; yields its base URL, then stops it."""
+    with served(workers, work) as (base, _):
+        yield base
+
+
+@contextmanager
+def served(workers: int, work: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The server of :func:`running_server`, with its process: gunicorn's master, the workers' parent.
 
     The server runs on its defaults (no configuration file or ``MICROCYTE_*`` variable of the
     caller's), but keeps the cards it records in ``work``, not in the checkout.
@@ -95,7 +102,7 @@ def running_server(workers: int, work: Path) -> Iterator[str]:
             if process.poll() is not None or time.monotonic() > until:
                 raise BenchError(f"microcyte serve did not start:\n{log.read_text(errors='replace')[-2000:]}")
             time.sleep(0.1)
-        yield base
+        yield base, process
     finally:
         process.terminate()
         try:

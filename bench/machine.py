@@ -6,8 +6,11 @@ import os
 import platform
 import subprocess
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -59,3 +62,21 @@ def describe() -> Machine:
 def load_average() -> str:
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min)"
+
+
+def revision() -> str:
+    """The commit measured, read without touching the repository (no index refresh, no lock)."""
+    git = ["git", "--no-optional-locks", "-C", str(ROOT)]
+    try:
+        head = subprocess.run(
+            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        )
+        dirty = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return head.stdout.strip() + (" with uncommitted changes" if dirty.stdout.strip() else "")
+
+
+def today() -> datetime:
+    """Midnight UTC, what the charts are dated from: every run of one day sends the same bytes."""
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from bench.charts import SPAN_DAYS
+from bench.markdown import table as _table
 from bench.results import Results
 from bench.targets import Check, check
 
 MARK = {True: "met", False: "**missed**", None: "not measured"}
-
-
-def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return [*lines, ""]
 
 
 def _clients(count: int) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,34 +13,14 @@ from flask import Flask
 
 from bench import fhir_fetch, http_load, inprocess
 from bench.charts import Chart, chart
-from bench.machine import describe, load_average
+from bench.machine import describe, load_average, revision, today
 from bench.plan import Plan
 from bench.results import Results
 from cds_hooks.blueprint import EXTENSION_KEY
 from service.config import ServerSettings
 from service.server import tune_garbage_collector
 
-ROOT = Path(__file__).resolve().parent.parent
-
 Progress = Callable[[str], Any]
-
-
-def _revision() -> str:
-    """The commit measured, read without touching the repository (no index refresh, no lock)."""
-    git = ["git", "--no-optional-locks", "-C", str(ROOT)]
-    try:
-        head = subprocess.run(
-            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        )
-        dirty = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return head.stdout.strip() + (" with uncommitted changes" if dirty.stdout.strip() else "")
-
-
-def _today() -> datetime:
-    # Midnight, so that every run of one day sends the same bytes.
-    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def _body(chart: Chart, seed: int, app: Flask) -> bytes:
@@ -100,7 +79,7 @@ def _http(plan: Plan, charts: dict[int, Chart], results: Results, work: Path, pr
 
 
 def run(plan: Plan, progress: Progress) -> Results:
-    now = _today()
+    now = today()
     sizes = sorted({*plan.sizes, *plan.profile_sizes, *plan.http_sizes, *plan.fhir_sizes})
     progress(f"generating charts of {', '.join(f'{s:,}' for s in sizes)} results (seed {plan.seed})")
     charts = {size: chart(size, seed=plan.seed, now=now) for size in sizes}
@@ -108,7 +87,7 @@ def run(plan: Plan, progress: Progress) -> Results:
         started=datetime.now(UTC).isoformat(timespec="seconds"),
         mode=plan.mode,
         seed=plan.seed,
-        revision=_revision(),
+        revision=revision(),
         machine=describe(),
     )
     results.notes.append(f"The charts are dated relative to {now.date()} (UTC), midnight.")

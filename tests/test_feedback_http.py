@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,12 +14,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from cds_hooks.feedback.sinks import IssuedCardsRecorder
 from service.app import SINKS_KEY, create_app
 from tests.conftest import FIXTURE_NOW
 from tests.paths import AHRQ_REQUESTS, EXAMPLE_REQUEST, ROOT, SPEC_EXAMPLES
 
-EXAMPLE = json.loads((EXAMPLE_REQUEST).read_text())
-FEEDBACK = "/cds-services/microcytosis-workup/feedback"
+EXAMPLE = json.loads(EXAMPLE_REQUEST.read_text())
+SERVICE = "/cds-services/microcytosis-workup"
+FEEDBACK = f"{SERVICE}/feedback"
 
 
 def report(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -47,7 +50,7 @@ def pinned_app(data_dir: Path) -> Flask:
 
 def issue_card(client: FlaskClient) -> dict[str, Any]:
     """One card, written to the store (issued cards are recorded off the request path)."""
-    [card] = client.post("/cds-services/microcytosis-workup", json=EXAMPLE).get_json()["cards"]
+    [card] = client.post(SERVICE, json=EXAMPLE).get_json()["cards"]
     client.application.extensions[SINKS_KEY].recorder.flush()
     return card  # type: ignore[no-any-return]
 
@@ -235,10 +238,45 @@ def test_a_failing_store_never_costs_the_clinician_the_cards(
     for path in tmp_path.iterdir():
         path.unlink()
     tmp_path.rmdir()
-    response = app.test_client().post("/cds-services/microcytosis-workup", json=EXAMPLE)
+    response = app.test_client().post(SERVICE, json=EXAMPLE)
     assert response.status_code == 200
     assert response.get_json()["cards"]
     sinks.recorder.flush()
     assert sinks.recorder.pending == 1  # kept, to be written when the database answers
     sinks.close()  # a stop with the database still down: the loss is said
     assert any("issued cards not recorded (1 cards)" in r.getMessage() for r in caplog.records)
+
+
+def test_a_store_that_stops_taking_writes_holds_a_bounded_backlog(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Another process holds the database's write lock: calls still get their cards at once, and
+    the cards waiting for the store stay within the recorder's bound rather than grow with
+    every call; the log counts the calls that were not recorded."""
+    bound, calls = 5, 20
+    monkeypatch.setattr(IssuedCardsRecorder, "MAX_QUEUED", bound)
+    app = pinned_app(tmp_path)
+    sinks = app.extensions[SINKS_KEY]
+    client = app.test_client()
+    issue_card(client)
+    [database] = tmp_path.glob("*.sqlite3")
+    other_process = sqlite3.connect(database, isolation_level=None)
+    other_process.execute("BEGIN IMMEDIATE")
+    try:
+        for _ in range(calls):
+            response = client.post(SERVICE, json=EXAMPLE)
+            assert response.status_code == 200
+            assert response.get_json()["cards"]
+        waiting = sinks.recorder.queued()
+    finally:
+        other_process.execute("ROLLBACK")
+        other_process.close()
+    sinks.recorder.flush()
+    assert waiting <= bound
+    # Besides the queue, the writer may hold the call it met the lock with, and a batch it
+    # keeps to write again once the store answers: nothing it accepted is lost.
+    recorded = sum(sinks.store.issued_per_rule().values()) - 1
+    assert bound <= recorded <= bound + 2
+    assert any(
+        f"issued cards of {calls - recorded} calls not recorded" in r.getMessage() for r in caplog.records
+    )

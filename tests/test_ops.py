@@ -125,3 +125,22 @@ def test_log_lines_are_json_with_the_request_and_hook_ids(app: Flask) -> None:
     assert line["level"] == "INFO"
     patient = EXAMPLE["context"]["patientId"]
     assert all(patient not in text for text in lines)
+
+
+def test_service_ids_from_the_url_do_not_multiply_the_metrics(client: FlaskClient) -> None:
+    """Ids a client makes up (a probe, a typo, one per call) are one "unknown" series each, not one
+    series per id: every label set lives as long as the worker, so the ids would grow it."""
+
+    def series(page: str) -> set[str]:
+        return {line.rsplit(" ", 1)[0] for line in page.splitlines() if line.startswith("cds_")}
+
+    for n in range(3):
+        client.post(f"/cds-services/warmup-{n}", json=EXAMPLE)
+        client.post(f"/cds-services/warmup-{n}/feedback", json={"feedback": []})
+    before = series(client.get("/metrics").get_data(as_text=True))
+    for n in range(300):
+        assert client.post(f"/cds-services/made-up-{n}", json=EXAMPLE).status_code == 404
+        assert client.post(f"/cds-services/made-up-{n}/feedback", json={"feedback": []}).status_code == 404
+    after = series(client.get("/metrics").get_data(as_text=True))
+    assert after == before
+    assert not any("made-up" in line for line in after)

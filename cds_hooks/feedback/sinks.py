@@ -14,6 +14,10 @@ rows (a few hundred bytes each, up to MAX_PENDING_ROWS) and writes them when it 
 again; otherwise the report would count fewer cards issued than were, and feedback on them
 under the rule "unknown". Past the bound, or at a stop with the database still down, what
 is dropped is counted (``cds_issued_cards_dropped_total``) and logged.
+
+The queue in front of the writer is bounded too: a writer that falls behind (a store that
+takes writes slowly, or not at all and is not yet known to be down) costs the statistics the
+later calls, never the worker its memory nor the clinician a wait.
 """
 
 from __future__ import annotations
@@ -50,18 +54,40 @@ class IssuedCardsRecorder:
     MAX_BATCH = 500  # responses taken from the queue at once
     MAX_ROWS_PER_WRITE = 5_000  # rows per transaction, when catching up after an outage
     MAX_PENDING_ROWS = 50_000  # about 20 MB of rows per process
+    # Calls whose cards may wait for the writer. It keeps up with ~450 calls a second on two
+    # workers (bench/RESULTS.md), so a backlog this long means it has stopped: unbounded, the
+    # queue would hold every later call's cards (a few KiB each) until the worker ran out of
+    # memory. Past the bound a call is not counted rather than made to wait.
+    MAX_QUEUED = 10_000
     RETRY_SECONDS = 2.0
 
     def __init__(self, store: FeedbackStore) -> None:
         self._store = store
-        self._queue: queue.Queue[Issued | None] = queue.Queue()
+        self._queue: queue.Queue[Issued | None] = queue.Queue(maxsize=self.MAX_QUEUED)
+        self._dropped = 0  # calls not queued since the writer last reported them
+        self._dropped_lock = threading.Lock()
         self._pending: deque[Row] = deque()
         self._outage = OutageLog(log, "feedback database (issued cards kept to write later)")
         self._thread = threading.Thread(target=self._run, name="issued-cards-recorder", daemon=True)
         self._thread.start()
 
     def record(self, issued: Issued) -> None:
-        self._queue.put(issued)
+        try:
+            self._queue.put_nowait(issued)
+        except queue.Full:
+            service_id, cards, issued_at = issued
+            for card in cards:
+                row = issued_row(service_id, card, issued_at)
+                metrics.ISSUED_CARDS_DROPPED.labels(service=service_id, rule=row["rule"]).inc()
+            with self._dropped_lock:
+                self._dropped += 1
+                first = self._dropped == 1
+            if first:  # once per backlog, not once per call: the writer reports the total
+                log.error("issued cards not recorded: %d calls already wait for the store", self.MAX_QUEUED)
+
+    def queued(self) -> int:
+        """Calls whose cards wait for the writer: a writer falling behind shows here first."""
+        return self._queue.qsize()
 
     def flush(self) -> None:
         """Wait until everything queued so far was written, or kept for later if it failed."""
@@ -99,12 +125,19 @@ class IssuedCardsRecorder:
                     batch.append(more)
             self._keep(batch)
             self._write()
+            self._report_dropped()
             if stop:
                 self._drop(len(self._pending), "the service stopped with the feedback database down")
             for _ in range(len(batch) + (1 if stop else 0)):
                 self._queue.task_done()
             if stop:
                 return
+
+    def _report_dropped(self) -> None:
+        with self._dropped_lock:
+            dropped, self._dropped = self._dropped, 0
+        if dropped:
+            log.error("issued cards of %d calls not recorded: the writer fell behind", dropped)
 
     def _keep(self, batch: list[Issued]) -> None:
         self._pending.extend(
