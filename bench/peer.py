@@ -44,6 +44,7 @@ FLOOR = "flask-floor"
 HEALTHCHAIN_BARE = "healthchain-bare"
 HEALTHCHAIN_PARSED = "healthchain-parsed"
 HEALTHCHAIN_STOCK = "healthchain-bare-stock-uvicorn"
+HEALTHCHAIN_ROWS = "HealthChain, every row"  # what ``unmeasured`` says when none of them ran
 # Each HealthChain server: its variant of bench/peer_healthchain_app.py, and whether stock uvicorn serves it.
 HEALTHCHAIN_SERVERS = {
     HEALTHCHAIN_BARE: ("bare", False),
@@ -144,7 +145,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--size", type=_positive, default=100, help="results in the chart (default 100)")
     p.add_argument("--clients", type=_counts, default=(1, 8), help="wrk connections (default 1,8)")
     p.add_argument("--seconds", type=_positive, default=5, help="each wrk run (default 5)")
-    p.add_argument("--rounds", type=_positive, default=3, help="rounds over all servers (default 3)")
+    p.add_argument("--rounds", type=_positive, default=4, help="rounds over all servers (default 4)")
     p.add_argument(
         "--workers", type=_positive, default=FULL.workers, help=f"per server (default {FULL.workers})"
     )
@@ -163,8 +164,7 @@ def _healthchain(
 ) -> Iterator[Path | None]:
     """The venv's Python, or None (and the reason in ``results``) when HealthChain is not there."""
     if args.no_healthchain:
-        for key in HEALTHCHAIN_SERVERS:
-            results.unmeasured[key] = "left out of this run (--no-healthchain)."
+        results.unmeasured[HEALTHCHAIN_ROWS] = "left out of this run (--no-healthchain)."
         yield None
         return
     progress(f"installing {args.healthchain} into a throwaway virtualenv")
@@ -172,8 +172,7 @@ def _healthchain(
         python = peer_servers.healthchain_venv(work, args.healthchain)
         results.healthchain["versions"] = peer_servers.installed_versions(python)
     except BenchError as error:
-        for key in HEALTHCHAIN_SERVERS:
-            results.unmeasured[key] = f"HealthChain could not be installed: {error}"
+        results.unmeasured[HEALTHCHAIN_ROWS] = f"not installed: {error}"
         yield None
         return
     yield python

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import tempfile
 from typing import Any
 
@@ -87,9 +88,14 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     card = orjson.loads(os.environ[CARD_ENV])
     # MicrocyteServer's child_exit hook tells prometheus_client a worker died: it needs the
-    # directory ``microcyte serve`` would have made, though the floor records no metric.
-    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="microcyte-peer-metrics-"))
-    FloorServer(settings(args.port, args.workers), card).run()
+    # directory ``microcyte serve`` would have made, though the floor records no metric. Removed as
+    # ``microcyte serve`` removes its own: whichever process leaves first, errors ignored.
+    metrics = tempfile.mkdtemp(prefix="microcyte-peer-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics
+    try:
+        FloorServer(settings(args.port, args.workers), card).run()
+    finally:
+        shutil.rmtree(metrics, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ class PeerResults:
     gunicorn: dict[str, Any]  # as gunicorn resolved ``microcyte serve``'s settings at run time
     healthchain: dict[str, Any]  # the requirement installed and the versions it brought
     servers: list[Peer] = field(default_factory=list)
-    unmeasured: dict[str, str] = field(default_factory=dict)  # server key: why it has no figures
+    unmeasured: dict[str, str] = field(default_factory=dict)  # server key (or a group): why no figures
     cards: dict[str, int] = field(default_factory=dict)  # server key: cards in its answer
     samples: list[Sample] = field(default_factory=list)
     load_end: str = ""

@@ -82,20 +82,20 @@ def healthchain_venv(work: Path, requirement: str) -> Path:
     """A new virtualenv in ``work`` holding ``requirement``; its Python, or BenchError saying why not."""
     venv = work / "healthchain-venv"
     python = venv / "bin" / "python"
-    steps = (
-        [sys.executable, "-m", "venv", str(venv)],
-        [str(python), "-m", "pip", "install", "--quiet", requirement],
-    )
-    for step in steps:
+    steps = {
+        "python -m venv": [sys.executable, "-m", "venv", str(venv)],
+        f"pip install {requirement}": [str(python), "-m", "pip", "install", "--quiet", requirement],
+    }
+    for name, step in steps.items():
         try:
             done = subprocess.run(
                 step, capture_output=True, text=True, timeout=INSTALL_TIMEOUT_S, check=False
             )
         except subprocess.TimeoutExpired:
-            raise BenchError(f"`{' '.join(step[1:])}` took over {INSTALL_TIMEOUT_S} s") from None
+            raise BenchError(f"`{name}` took over {INSTALL_TIMEOUT_S} s") from None
         if done.returncode != 0:
             output = (done.stderr.strip() or done.stdout.strip())[-1500:]
-            raise BenchError(f"`{' '.join(step[1:])}` failed (exit {done.returncode}):\n{output}")
+            raise BenchError(f"`{name}` failed (exit {done.returncode}):\n{output}")
     return python
 
 
