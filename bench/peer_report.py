@@ -25,6 +25,13 @@ def _clients(count: int) -> str:
     return f"{count} client" if count == 1 else f"{count} clients"
 
 
+def _during(results: PeerResults) -> str:
+    loads = [sample.load_1min for sample in results.samples]
+    return (
+        f"; the 1-minute figure ranged {min(loads):.2f}–{max(loads):.2f} as the runs started" if loads else ""
+    )
+
+
 def _rows(results: PeerResults, clients: int) -> list[list[str]]:
     rows = []
     for peer in results.servers:
@@ -57,7 +64,8 @@ def section(results: PeerResults) -> str:
         f"Written by `{results.command}` on {results.started}, at revision {results.revision}; not a test.",
         "",
         f"- **Machine:** {m.cpu}; {m.cores} cores; memory {m.memory}; {m.python}; {m.system}.",
-        f"- **Load average:** {m.load} at the start, {results.load_end} at the end. The machine is"
+        f"- **Load average:** {m.load} at the start, {results.load_end} at the end{_during(results)}."
+        " The machine is"
         " shared: a load above the number of cores means other work competed for them, and absolute"
         " figures suffer; the servers were loaded in turn, so the noise falls on all of them alike"
         " and the ratios hold better than the rates.",
@@ -65,11 +73,11 @@ def section(results: PeerResults) -> str:
         f" chart of `bench/charts.py` (seed {results.seed}) with Microcyte's prefetch keys,"
         f" {results.body_bytes / 1024:,.0f} KiB of JSON.",
         f"- **Load:** wrk from loopback at {', '.join(_clients(c) for c in results.clients)};"
-        f" {results.rounds} rounds of {results.seconds} s per server and number of clients, the"
-        " servers alternated within each round (their order rotated each round) after a discarded"
-        " warm-up run each. Req/s is all rounds' requests over their time, with the slowest and fastest"
-        " round beside it; p50 and p99 are the medians over the rounds; errors are connection errors,"
-        " timeouts and answers other than 2xx/3xx.",
+        f" {results.rounds} round{'' if results.rounds == 1 else 's'} of {results.seconds} s per server"
+        " and number of clients, the servers alternated within each round (their order rotated each"
+        " round) after a discarded warm-up run each. Req/s is all rounds' requests over their time,"
+        " with the slowest and fastest round beside it; p50 and p99 are the medians over the rounds;"
+        " errors are connection errors, timeouts and answers other than 2xx/3xx.",
         f"- **Process model:** {results.workers} worker processes for every server. Microcyte and the"
         f" Flask floor: gunicorn `{g['worker_class']}`, {g['workers']} workers × {g['threads']}"
         " threads, as `service/server.py` configures `microcyte serve` (read at run time)."
