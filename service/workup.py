@@ -63,7 +63,13 @@ def situation_of(
     call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS, *, drafts: tuple[DraftIron, ...] = ()
 ) -> Situation:
     """Labs, patient context and findings of one call: what every rule reasons from."""
-    chart = chart_of(call)
+    return situation_from(chart_of(call), settings, drafts=drafts)
+
+
+def situation_from(
+    chart: Chart, settings: WorkupSettings = DEFAULT_SETTINGS, *, drafts: tuple[DraftIron, ...] = ()
+) -> Situation:
+    """The situation a chart presents: the stages after the read, each a pure function."""
     labs = collect(chart, settings)
     patient = build_context(chart, labs.cbc_date or chart.now, settings)
     derived = derive(labs)
