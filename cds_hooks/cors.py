@@ -7,10 +7,12 @@ then turn credentials on. A wildcard origin is never combined with credentials: 
 reject that pair (a defect of the reference Node services).
 
 CORS covers the CDS Hooks endpoints and nothing else: /healthz, /readyz and /metrics are
-read by orchestrators and scrapers, never by a page in a browser, so no web page may read
-them. A preflight (``OPTIONS``) is answered 204 only on a path of a covered endpoint, before
-authentication, as browsers send it without the Authorization header; ``OPTIONS`` on another
-path gets what Flask gives any method there (a 404 where there is no endpoint).
+for orchestrators and scrapers, and a page on another origin has no business reading an
+instance's metrics. A preflight (``OPTIONS``) is answered 204 only on a path of a covered
+endpoint, before authentication, as browsers send it without the Authorization header;
+``OPTIONS`` on another path gets what Flask gives any method there (a 404 where there is no
+endpoint). ``/cds-services/<id>`` is the call endpoint's path whatever the id, so its
+preflight passes and the browser can read the call's own 404 for an unknown id.
 """
 
 from __future__ import annotations

@@ -40,8 +40,8 @@ def echo_request_id(response: Response) -> Response:
 
 
 def measure(response: Response) -> Response:
-    """Count and time an answer of the blueprint this runs after (not its CORS preflights)."""
-    if request.method == "OPTIONS" or request.blueprint is None:
+    """Count and time an answer of the blueprint this runs after, but not its CORS preflights."""
+    if request.method == "OPTIONS":
         return response
     endpoint = (request.endpoint or "").removeprefix(f"{request.blueprint}.")
     service_id = (request.view_args or {}).get("service_id", "")
