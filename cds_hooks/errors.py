@@ -1,13 +1,17 @@
 """Protocol errors and their HTTP answer: an OperationOutcome with the right status.
 
-Every refusal the service makes goes through :class:`CDSHooksError`, so a client always
-gets a JSON body that names what was wrong (the field, the prefetch key) and never a 500
-for something it sent.
+:class:`CDSHooksError` is the root of one exception tree, as httpx has one: every refusal the
+protocol makes derives from it (a bad field, an unknown service, a failed or uncheckable
+token in :mod:`cds_hooks.auth.errors`, a FHIR server a call may not name, a store that cannot
+take feedback now), and each carries what its answer needs: status, message, field and
+headers. So :mod:`cds_hooks.error_handlers` answers them all in one place, and a client
+always gets a JSON body that names what was wrong and never a 500 for something it sent.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from pydantic import ValidationError
@@ -46,17 +50,31 @@ _ISSUE_CODE = {
 
 
 class CDSHooksError(Exception):
-    """A refusal with an HTTP status; ``field`` names what was wrong, when one thing was."""
+    """A refusal with an HTTP status; ``field`` names what was wrong, when one thing was.
+
+    ``headers`` go on the answer as they are (``WWW-Authenticate`` for a 401);
+    ``retry_after_seconds``, for a 503, says when trying again makes sense and becomes the
+    ``Retry-After`` header. ``message`` is for the client and may quote what it sent, so it
+    is never logged; ``field`` is logged only through :func:`loggable_field`.
+    """
 
     def __init__(
-        self, status: int, message: str, *, field: str | None = None, retry_after_seconds: int | None = None
+        self,
+        status: int,
+        message: str,
+        *,
+        field: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        retry_after_seconds: int | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.field = field
-        # For a 503: when trying again makes sense (the Retry-After header).
         self.retry_after_seconds = retry_after_seconds
+        self.headers = dict(headers or {})
+        if retry_after_seconds is not None:
+            self.headers["Retry-After"] = str(retry_after_seconds)
 
     def outcome(self) -> dict[str, Any]:
         return operation_outcome(self.status, self.message, field=self.field)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app
 
 from cds_hooks import metrics
-from cds_hooks.blueprint import json_response
+from cds_hooks.responses import json_response
 
 READINESS_KEY = "microcyte.readiness"
 # A frozen store (a stopped process, a partitioned network) can hold a probe forever; a load

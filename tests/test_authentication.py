@@ -100,6 +100,23 @@ def test_every_call_needs_a_token(client: FlaskClient) -> None:
         assert response.get_json()["issue"][0]["diagnostics"] == "authentication required"
 
 
+def test_a_preflight_needs_no_token_but_an_unknown_path_stays_unknown(client: FlaskClient) -> None:
+    preflight = {"Origin": "https://sandbox.cds-hooks.org", "Access-Control-Request-Method": "POST"}
+    answered = client.options("/cds-services/microcytosis-workup", headers=preflight)
+    assert answered.status_code == 204
+    assert answered.headers["Access-Control-Allow-Origin"] == "*"
+    unknown = client.options("/cds-services/microcytosis-workup/nothing", headers=preflight)
+    assert unknown.status_code == 404
+    assert unknown.get_json()["resourceType"] == "OperationOutcome"
+
+
+def test_a_browser_can_read_an_authentication_refusal(client: FlaskClient) -> None:
+    response = client.get("/cds-services", headers={"Origin": "https://sandbox.cds-hooks.org"})
+    assert response.status_code == 401
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "WWW-Authenticate" in response.headers["Access-Control-Expose-Headers"]
+
+
 def test_the_sandbox_token_for_this_url_is_accepted(client: FlaskClient) -> None:
     discovery = client.get("/cds-services", headers=bearer(sandbox_token("http://localhost/cds-services")))
     assert discovery.status_code == 200

@@ -7,6 +7,7 @@ import logging
 import threading
 import time
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -25,6 +26,18 @@ def test_health_needs_no_authentication() -> None:
     assert client.get("/readyz").status_code == 200
     assert client.get("/metrics").status_code == 200
     assert client.get("/cds-services").status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+def test_operations_endpoints_give_web_pages_no_cors(client: FlaskClient, path: str) -> None:
+    """They are for orchestrators and scrapers: a page on another origin may not read them."""
+    origin = {"Origin": "https://page.example.org"}
+    assert client.get(path, headers=origin).status_code == 200
+    preflight = client.options(path, headers={**origin, "Access-Control-Request-Method": "GET"})
+    assert preflight.status_code == 200  # Flask's own answer to OPTIONS: the Allow header
+    assert "GET" in preflight.headers["Allow"]
+    for response in (client.get(path, headers=origin), preflight):
+        assert not [key for key, _ in response.headers.items() if key.startswith("Access-Control-")]
 
 
 def test_readiness_reports_a_failing_check(app: Flask, client: FlaskClient) -> None:

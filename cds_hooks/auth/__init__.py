@@ -1,9 +1,10 @@
 """Authentication of CDS clients by the JWT they sign each call with.
 
-The blueprint builds one :class:`JWTVerifier` from :class:`AuthSettings` and calls
-``verify(request.headers.get("Authorization"), url_called)`` on every call; an
-:class:`AuthenticationError` becomes a bare 401 with ``WWW-Authenticate: Bearer``, an
-:class:`AuthenticationUnavailable` a 503 with ``Retry-After``.
+The application builds one :class:`JWTVerifier` from :class:`AuthSettings`, and the CDS Hooks
+endpoints call ``verify(request.headers.get("Authorization"), url_called)`` before every call
+(:mod:`cds_hooks.access`). Its refusals are protocol errors like any other: an
+:class:`AuthenticationError` is answered with a bare 401 and ``WWW-Authenticate: Bearer``,
+an :class:`AuthenticationUnavailable` with a 503 and ``Retry-After``.
 """
 
 from cds_hooks.auth.client import TrustedClient

@@ -16,9 +16,11 @@ from flask.testing import FlaskClient
 
 from cds_hooks.blueprint import Endpoints, init_app
 from cds_hooks.cors import CorsSettings
-from cds_hooks.models import Card, CDSResponse, Source
+from cds_hooks.errors import CDSHooksError
+from cds_hooks.models import Card, CDSResponse, FeedbackRequest, Source
 from cds_hooks.prefetch import PrefetchTemplate
-from cds_hooks.service import HookCall, ServiceRegistry, cds_service
+from cds_hooks.service import CDSService, HookCall, ServiceRegistry, cds_service
+from tests.paths import SPEC_EXAMPLES
 
 HOOK_INSTANCE = "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea"
 
@@ -235,8 +237,10 @@ def test_cors_preflight_answers_a_browser_client(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("path", ["/cds-services/", "/cds-services//echo", "//cds-services///echo/"])
 def test_a_preflight_on_a_typed_url_is_answered_not_redirected(client: FlaskClient, path: str) -> None:
+    # The path goes in as the request line carries it: the test client would read the host
+    # "cds-services" from a URL that starts with "//".
     response = client.options(
-        path,
+        environ_overrides={"PATH_INFO": path},
         headers={
             "Origin": "https://sandbox.cds-hooks.org",
             "Access-Control-Request-Method": "POST",
@@ -245,6 +249,52 @@ def test_a_preflight_on_a_typed_url_is_answered_not_redirected(client: FlaskClie
     )
     assert response.status_code == 204
     assert "Access-Control-Allow-Origin" in response.headers
+
+
+PREFLIGHT = {
+    "Origin": "https://sandbox.cds-hooks.org",
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "authorization, content-type",
+}
+
+
+@pytest.mark.parametrize("path", ["/cds-services", "/cds-services/echo", "/cds-services/echo/feedback"])
+def test_a_preflight_on_each_cds_endpoint_is_204_with_cors(client: FlaskClient, path: str) -> None:
+    response = client.options(path, headers=PREFLIGHT)
+    assert response.status_code == 204
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "POST" in response.headers["Access-Control-Allow-Methods"]
+
+
+@pytest.mark.parametrize("path", ["/elsewhere", "/", "/cds-services/echo/extra", "/cds-services-x"])
+def test_a_preflight_on_a_path_with_no_endpoint_is_a_json_404_without_cors(
+    client: FlaskClient, path: str
+) -> None:
+    response = client.options(path, headers=PREFLIGHT)
+    assert_outcome(response, 404, says="no such endpoint")
+    assert not [key for key, _ in response.headers.items() if key.startswith("Access-Control-")]
+
+
+def test_a_wrong_method_on_a_cds_endpoint_is_readable_by_a_browser(client: FlaskClient) -> None:
+    response = client.get("/cds-services/echo", headers={"Origin": "https://sandbox.cds-hooks.org"})
+    assert_outcome(response, 405)
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_a_browser_client_can_read_when_to_send_refused_feedback_again() -> None:
+    def unavailable(service: CDSService, items: FeedbackRequest, now: datetime) -> None:
+        raise CDSHooksError(503, "feedback cannot be stored now", retry_after_seconds=7)
+
+    client = make_app(on_feedback=unavailable).test_client()
+    response = client.post(
+        "/cds-services/echo/feedback",
+        json=json.loads((SPEC_EXAMPLES / "feedback-overridden-with-reason.json").read_text()),
+        headers={"Origin": "https://sandbox.cds-hooks.org"},
+    )
+    assert_outcome(response, 503, says="cannot be stored")
+    assert response.headers["Retry-After"] == "7"
+    exposed = [name.strip() for name in response.headers["Access-Control-Expose-Headers"].split(",")]
+    assert "Retry-After" in exposed
 
 
 def test_a_call_and_discovery_at_typed_urls_reach_the_service(client: FlaskClient) -> None:

@@ -1,0 +1,24 @@
+"""JSON answers, serialized by orjson: the one way every endpoint, error and probe answers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from flask import Response
+
+from cds_hooks.errors import operation_outcome
+
+
+def json_response(payload: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(payload), status=status, mimetype="application/json")
+
+
+def outcome_response(
+    status: int, message: str, *, field: str | None = None, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A refusal: an OperationOutcome with its status and the headers the refusal carries."""
+    response = json_response(operation_outcome(status, message, field=field), status)
+    response.headers.update(headers or {})
+    return response
