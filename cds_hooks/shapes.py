@@ -78,12 +78,20 @@ def read_bundle(value: Mapping[str, Any], path: str) -> Bundle:
     """The Bundle ``value`` (already known to be a resource), or :class:`Malformed`."""
     entries = _list(value, "entry", path)
     resources: list[Resource] = []
+    # The path of an entry is written only when it is wrong: a searchset can hold thousands.
     for index, entry in enumerate(entries):
-        where = f"{path}.entry[{index}]"
         if not isinstance(entry, dict):
-            raise Malformed(where, "must be an object")
-        if "resource" in entry:
-            resources.append(read_resource(entry["resource"], f"{where}.resource"))
+            raise Malformed(f"{path}.entry[{index}]", "must be an object")
+        resource = entry.get("resource")
+        if resource is None and "resource" not in entry:
+            continue
+        if not (
+            isinstance(resource, dict) and isinstance(kind := resource.get("resourceType"), str) and kind
+        ):
+            raise Malformed(
+                f"{path}.entry[{index}].resource", "must be a FHIR resource (an object with a resourceType)"
+            )
+        resources.append(resource)
     links: list[Link] = []
     for index, link in enumerate(_list(value, "link", path)):
         where = f"{path}.link[{index}]"

@@ -9,7 +9,7 @@ reason a clinician can read; nothing here raises on bad data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -54,7 +54,10 @@ def validation_problem(error: ValidationError) -> str:
 
 def subject_problem(raw: dict[str, Any], analyte: Analyte, patient_id: str) -> Unused | None:
     """Why an Observation is not this patient's, read from the raw JSON; None when it is."""
-    owner = patient_id_of(raw.get("subject"))
+    subject = raw.get("subject")
+    if isinstance(subject, dict) and subject.get("reference") == f"Patient/{patient_id}":
+        return None  # the common form, without parsing the reference
+    owner = patient_id_of(subject)
     if owner is None:
         return Unused(analyte.name, source_of(raw), "it names no patient as its subject")
     if owner != patient_id:
@@ -69,6 +72,13 @@ def raw_time(raw: dict[str, Any]) -> datetime | None:
     Only for ordering: the validated Observation's own time decides. None when the first
     time element present is not a full date or date-time Python reads directly.
     """
+    value = raw.get("effectiveDateTime")
+    if isinstance(value, str) and len(value) >= 10:  # the common case, read first
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     period = raw.get("effectivePeriod")
     for value in (
         raw.get("effectiveDateTime"),
