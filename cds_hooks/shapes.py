@@ -85,9 +85,7 @@ def read_bundle(value: Mapping[str, Any], path: str) -> Bundle:
         resource = entry.get("resource")
         if resource is None and "resource" not in entry:
             continue
-        if not (
-            isinstance(resource, dict) and isinstance(kind := resource.get("resourceType"), str) and kind
-        ):
+        if not is_resource(resource):
             raise Malformed(
                 f"{path}.entry[{index}].resource", "must be a FHIR resource (an object with a resourceType)"
             )
