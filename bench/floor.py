@@ -28,11 +28,13 @@ from pathlib import Path
 import orjson
 from flask import Flask, Response, request
 
+from bench.blocks import RESULTS, write_block
 from bench.charts import chart
 from bench.inprocess import SERVICE_URL, BenchError, benchmark_app, cards_of, declared_prefetch
 
 HERE = Path(__file__).resolve().parent
 TARGET_RATIO = 3.0
+BLOCK = "bench.floor"
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)  # the charts' "now": their results are recent
 FIXED_CARD = orjson.dumps(
     {"cards": [{"uuid": "00000000-0000-4000-8000-000000000000", "summary": "A fixed card",
@@ -136,6 +138,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--sizes", default="10,100", help="chart sizes (default 10,100)")
     p.add_argument("--rounds", type=int, default=1000, help="requests to each app per size (default 1000)")
     p.add_argument("--output", type=Path, default=HERE / "floor.json", help="where the figures go")
+    p.add_argument(
+        "--results",
+        type=Path,
+        default=RESULTS,
+        help="RESULTS.md to put the table in (default bench/RESULTS.md)",
+    )
     args = p.parse_args(argv)
     import logging
 
@@ -152,6 +160,16 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(["python -m bench.floor", *(argv if argv is not None else sys.argv[1:])]),
     }
     args.output.write_text(json.dumps(payload, indent=1) + "\n")
+    if args.results is not None:
+        command = payload["command"]
+        write_block(
+            BLOCK,
+            "## Against the floor: a bare Flask route (issue 12)\n\n"
+            "Microcyte's fixed cost against a bare Flask route that parses the same body with orjson and "
+            f"returns one fixed card, both in one process through Flask's test client (`{command}`):\n\n"
+            + text,
+            args.results,
+        )
     return 0 if all(r.ratio <= TARGET_RATIO for r in rows) else 1
 
 

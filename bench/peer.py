@@ -29,6 +29,7 @@ from typing import Any
 import orjson
 
 from bench import http_load, inprocess, peer_floor, peer_servers
+from bench.blocks import RESULTS, write_block
 from bench.charts import chart
 from bench.inprocess import BenchError
 from bench.machine import describe, load_average
@@ -297,6 +298,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         results.write(output / "peer.json")
         (output / "PEER.md").write_text(section(results))
+        if output.resolve() == RESULTS.parent:
+            write_block("bench.peer", section(results))
     except OSError as error:
         print(f"bench.peer: cannot write the results to {output}: {error}", file=sys.stderr)
         return 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bench.blocks import RESULTS, kept_blocks
 from bench.charts import SPAN_DAYS
 from bench.markdown import table as _table
 from bench.results import Results
@@ -286,4 +287,6 @@ def render(results: Results, baseline: dict[str, Any] | None, *, command: str, p
     ]
     if results.notes:
         lines += ["## Notes", "", *(f"- {note}" for note in results.notes), ""]
-    return "\n".join(lines).rstrip() + "\n"
+    # The sections bench.floor and bench.peer measure, as they last wrote them.
+    kept = kept_blocks(RESULTS, ("bench.floor", "bench.peer"))
+    return "\n".join(lines).rstrip() + "\n" + (f"\n{kept}" if kept else "")
