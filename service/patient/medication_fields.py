@@ -21,6 +21,18 @@ MAX_PATH_CHARS = 200
 class _Members(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _from_a_validated_model(cls, value: Any) -> Any:
+        # A MedicationRequest or MedicationStatement of the chart is a fhir.resources model,
+        # already validated: its members are read from it as they are, not dumped to JSON first.
+        if not isinstance(value, BaseModel):
+            return value
+        members = {name: getattr(value, name, None) for name in cls.model_fields}
+        if "resourceType" in cls.model_fields:
+            members["resourceType"] = value.get_resource_type()  # type: ignore[attr-defined]
+        return {name: member for name, member in members.items() if member is not None}
+
 
 class Coding(_Members):
     system: str | None = None

@@ -97,8 +97,7 @@ def iron_prescriptions(
 
 
 def _prescription(resource: Any, kind: str, started: datetime | None) -> list[IronPrescription]:
-    # A validated resource always has the shape MedicationFields reads.
-    fields = MedicationFields.model_validate(resource.model_dump(mode="json", exclude_none=True))
+    fields = MedicationFields.model_validate(resource)
     product = iron_product(medication_of(fields), route_texts(fields))
     if product is None:
         return []
