@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from bench.inprocess import BenchError
+from bench.options import positive
 from bench.plan import FULL, QUICK, Plan
 from bench.plot import write_plot
 from bench.report import render
@@ -43,16 +44,6 @@ def _sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, not {value}")
-    return value
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
     p.add_argument("--quick", action="store_true", help="smaller sizes, fewer rounds, 3 s load runs")
@@ -61,7 +52,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--http-sizes", type=_sizes, help="chart sizes for the HTTP runs (default 100,1000)")
     p.add_argument("--clients", type=_sizes, help="concurrent HTTP clients (default 1,8,32)")
-    p.add_argument("--seconds", type=_positive, help="duration of each HTTP run (default 10)")
+    p.add_argument("--seconds", type=positive, help="duration of each HTTP run (default 10)")
     p.add_argument("--fhir-sizes", type=_sizes, help="chart sizes for the FHIR-fetch runs (default all)")
     p.add_argument("--seed", type=int, help="seed of the generated charts (default 8)")
     p.add_argument("--no-http", action="store_true", help="skip the HTTP load runs (no wrk needed)")

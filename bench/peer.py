@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -32,7 +31,8 @@ from bench import http_load, inprocess, peer_floor, peer_servers
 from bench.blocks import RESULTS, write_block
 from bench.charts import chart
 from bench.inprocess import BenchError
-from bench.machine import describe, load_average
+from bench.machine import describe, load_average, revision, today
+from bench.options import positive
 from bench.peer_report import section
 from bench.peer_results import MICROCYTE, Peer, PeerResults, Sample
 from bench.plan import FULL
@@ -101,39 +101,9 @@ PEERS = {
 Progress = Callable[[str], Any]
 
 
-# The two below are bench.run's, which this module cannot import: bench.run needs pyinstrument
-# (through bench.results), and the peer comparison should not.
-def _revision() -> str:
-    """The commit measured, read without touching the repository (no index refresh, no lock)."""
-    git = ["git", "--no-optional-locks", "-C", str(HERE.parent)]
-    try:
-        head = subprocess.run(
-            [*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        )
-        dirty = subprocess.run([*git, "status", "--porcelain"], capture_output=True, text=True, check=True)
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return head.stdout.strip() + (" with uncommitted changes" if dirty.stdout.strip() else "")
-
-
-def _today() -> datetime:
-    # Midnight, so that every run of one day sends the same bytes.
-    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-
-
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, not {value}")
-    return value
-
-
 def _counts(text: str) -> tuple[int, ...]:
     try:
-        counts = tuple(_positive(part.strip()) for part in text.split(",") if part.strip())
+        counts = tuple(positive(part.strip()) for part in text.split(",") if part.strip())
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(f"expected counts like 1,8, not {text!r}") from None
     if not counts:
@@ -143,12 +113,12 @@ def _counts(text: str) -> tuple[int, ...]:
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.peer", description=__doc__.split("\n")[0])
-    p.add_argument("--size", type=_positive, default=100, help="results in the chart (default 100)")
+    p.add_argument("--size", type=positive, default=100, help="results in the chart (default 100)")
     p.add_argument("--clients", type=_counts, default=(1, 8), help="wrk connections (default 1,8)")
-    p.add_argument("--seconds", type=_positive, default=5, help="each wrk run (default 5)")
-    p.add_argument("--rounds", type=_positive, default=4, help="rounds over all servers (default 4)")
+    p.add_argument("--seconds", type=positive, default=5, help="each wrk run (default 5)")
+    p.add_argument("--rounds", type=positive, default=4, help="rounds over all servers (default 4)")
     p.add_argument(
-        "--workers", type=_positive, default=FULL.workers, help=f"per server (default {FULL.workers})"
+        "--workers", type=positive, default=FULL.workers, help=f"per server (default {FULL.workers})"
     )
     p.add_argument("--seed", type=int, default=FULL.seed, help=f"of the chart (default {FULL.seed})")
     p.add_argument("--healthchain", default=HEALTHCHAIN, help=f"what pip installs (default {HEALTHCHAIN})")
@@ -230,7 +200,7 @@ def run(args: argparse.Namespace, command: str, progress: Progress) -> PeerResul
 def _body(args: argparse.Namespace, work: Path) -> bytes:
     """The chart as the HTTP benchmark sends it, with the prefetch keys Microcyte declares."""
     keys = inprocess.declared_prefetch(inprocess.benchmark_app(work / "data"))
-    request = chart(args.size, seed=args.seed, now=_today()).hook_request(seed=args.seed, prefetch_keys=keys)
+    request = chart(args.size, seed=args.seed, now=today()).hook_request(seed=args.seed, prefetch_keys=keys)
     return orjson.dumps(request)
 
 
@@ -241,7 +211,7 @@ def _measure(args: argparse.Namespace, command: str, work: Path, progress: Progr
     results = PeerResults(
         started=datetime.now(UTC).isoformat(timespec="seconds"),
         command=command,
-        revision=_revision(),
+        revision=revision(),
         machine=describe(),
         size=args.size,
         body_bytes=len(body),

@@ -21,33 +21,24 @@ import orjson
 from bench import soak_http, soak_inprocess
 from bench.inprocess import BenchError
 from bench.machine import describe, load_average, revision, today
+from bench.options import positive
 from bench.soak_report import render
 from bench.soak_traffic import Plan
 
 HERE = Path(__file__).resolve().parent
 
 
-def _positive(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, not {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected at least 1, not {value}")
-    return value
-
-
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bench.soak", description=__doc__.split("\n")[0])
     p.add_argument("--minutes", type=float, default=10.0, help="duration of each part (default 10)")
-    p.add_argument("--size", type=_positive, default=1_000, help="results in the chart (default 1000)")
-    p.add_argument("--clients", type=_positive, default=32, help="concurrent HTTP clients (default 32)")
-    p.add_argument("--workers", type=_positive, default=1, help="gunicorn workers (default 1, the server's)")
+    p.add_argument("--size", type=positive, default=1_000, help="results in the chart (default 1000)")
+    p.add_argument("--clients", type=positive, default=32, help="concurrent HTTP clients (default 32)")
+    p.add_argument("--workers", type=positive, default=1, help="gunicorn workers (default 1, the server's)")
     p.add_argument(
-        "--max-requests", type=_positive, default=1_000_000, help="at most this many calls per part"
+        "--max-requests", type=positive, default=1_000_000, help="at most this many calls per part"
     )
-    p.add_argument("--samples", type=_positive, default=20, help="memory samples per part (default 20)")
-    p.add_argument("--frames", type=_positive, default=1, help="frames tracemalloc keeps (default 1)")
+    p.add_argument("--samples", type=positive, default=20, help="memory samples per part (default 20)")
+    p.add_argument("--frames", type=positive, default=1, help="frames tracemalloc keeps (default 1)")
     p.add_argument("--group-by", choices=("lineno", "traceback"), default="lineno")
     p.add_argument("--seed", type=int, default=8, help="seed of the generated chart (default 8)")
     p.add_argument("--no-http", action="store_true", help="skip the HTTP part")
