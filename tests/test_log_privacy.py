@@ -19,18 +19,11 @@ import pytest
 from flask.testing import FlaskClient
 
 from cds_hooks.logs import JsonFormatter, RequestContextFilter
+from tests.bodies import EXAMPLE, FEEDBACK, IRON_CHECK, ORDER_SELECT, WORKUP
 from tests.fhirserver import SekmetServer
-from tests.paths import FIXTURES, SPEC_EXAMPLES
+from tests.paths import SPEC_EXAMPLES
 
 MARKER = "zqxMarkerJaneRoe19800102qzx"
-WORKUP = "/cds-services/microcytosis-workup"
-IRON_CHECK = "/cds-services/iron-prescribing-check"
-FEEDBACK = "/cds-services/microcytosis-workup/feedback"
-# A case rather than the README's example, whose home and dates move with the README.
-EXAMPLE = json.loads((FIXTURES / "cases" / "01-microcytic-anemia-no-ferritin.json").read_text())["request"]
-ORDER_SELECT = json.loads((FIXTURES / "cases" / "79-order-select-thalassemia-trait-rxnorm.json").read_text())[
-    "request"
-]
 FEEDBACK_BODY = json.loads((SPEC_EXAMPLES / "feedback-overridden-with-reason.json").read_text())
 
 

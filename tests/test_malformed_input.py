@@ -9,7 +9,6 @@ with 400 naming the field.
 from __future__ import annotations
 
 import copy
-import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,16 +17,8 @@ from flask.testing import FlaskClient
 
 from cds_hooks.models import CDSResponse
 from service.app import SINKS_KEY
-from tests.paths import FIXTURES
+from tests.bodies import EXAMPLE, FEEDBACK, IRON_CHECK, ORDER_SELECT, WORKUP
 
-WORKUP = "/cds-services/microcytosis-workup"
-IRON_CHECK = "/cds-services/iron-prescribing-check"
-FEEDBACK = "/cds-services/microcytosis-workup/feedback"
-# A case rather than the README's example, whose home and dates move with the README.
-EXAMPLE = json.loads((FIXTURES / "cases" / "01-microcytic-anemia-no-ferritin.json").read_text())["request"]
-ORDER_SELECT = json.loads((FIXTURES / "cases" / "79-order-select-thalassemia-trait-rxnorm.json").read_text())[
-    "request"
-]
 CARD = "3f5e0a8c-6f1b-4d5e-9c1a-2b7d8e9f0a1b"
 
 
