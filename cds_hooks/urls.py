@@ -111,9 +111,14 @@ def under(url: Url, base: Url) -> bool:
     """Does ``url`` lie on ``base``'s server at or below its path, segment by segment?
 
     ``https://h/k`` is not under ``https://h/kevil``'s neighbour: segments are compared whole.
+    Below a folder (``https://h/keys/``) lies the folder and what is in it, never its name
+    without the slash (``https://h/keys``): that is an entry of the parent folder, which a
+    server may answer with anything.
     """
     count = len(base.segments)
-    return url.origin == base.origin and url.segments[:count] == base.segments
+    if url.origin != base.origin or url.segments[:count] != base.segments:
+        return False
+    return not (base.directory and len(url.segments) == count and not url.directory)
 
 
 def _host(netloc: str, hostname: str, wildcards: bool) -> str:

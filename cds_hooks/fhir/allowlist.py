@@ -9,6 +9,7 @@ scheme, host, port and path segments before anything is compared, so that
 
 from __future__ import annotations
 
+import dataclasses
 import ipaddress
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING
@@ -57,8 +58,12 @@ def is_allowed(url: str, settings: FhirSettings) -> bool:
 
 
 def within(url: str, base: str) -> bool:
-    """Does ``url`` address the FHIR server whose base URL is ``base``, and nothing else?"""
+    """Does ``url`` address the FHIR server whose base URL is ``base``, and nothing else?
+
+    A FHIR base names the same server with or without a trailing slash, and its searches
+    (``[base]?_getpages=...``) sit at the base itself.
+    """
     try:
-        return under(parse(url, query=True), parse(base))
+        return under(parse(url, query=True), dataclasses.replace(parse(base), directory=False))
     except UnsafeUrl:
         return False

@@ -87,6 +87,7 @@ def keys_host() -> Iterator[KeyServer]:
         "/evil/jwks.json": ATTACKER_KEY.jwks(),
         "/keys/evil/jwks.json": ATTACKER_KEY.jwks(),  # what '/keys//evil/' collapses to
         "/kevil/jwks.json": ATTACKER_KEY.jwks(),
+        "/keys": ATTACKER_KEY.jwks(),  # the folder's name without its slash: a sibling entry
     }
     yield server
     server.stop()
@@ -178,3 +179,11 @@ def test_a_redirect_from_a_jku_is_not_followed(status: int) -> None:
             redirector.stop()
     finally:
         elsewhere.stop()
+
+
+def test_the_prefixs_folder_named_without_its_slash_is_refused(keys_host: KeyServer) -> None:
+    """``.../keys`` is an entry beside the folder ``.../keys/``, which a server may answer as it likes."""
+    client = app_trusting(keys_host.url("/keys/"))
+    jku = keys_host.url("/keys")
+    assert {name: call(client, name, ATTACKER_KEY, jku) for name in CALLS} == dict.fromkeys(CALLS, 401)
+    assert keys_host.hits == []

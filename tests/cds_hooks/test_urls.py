@@ -180,7 +180,10 @@ def test_what_could_be_read_two_ways_is_refused(url: str) -> None:
         ("https://keys.example/keys/a/jwks.json", "https://keys.example/keys/", True),
         ("HTTPS://KEYS.example.:443/keys/a", "https://keys.example/keys/", True),
         ("https://keys.example/%6Beys/a", "https://keys.example/keys/", True),  # %6B is 'k'
-        ("https://keys.example/keys", "https://keys.example/keys/", True),
+        # The folder's own name without its slash is its parent's entry, not inside the folder.
+        ("https://keys.example/keys", "https://keys.example/keys/", False),
+        ("https://keys.example/keys/", "https://keys.example/keys/", True),
+        ("https://keys.example/keys/tenant", "https://keys.example/keys/tenant/", False),
         ("https://keys.example/kevil/a", "https://keys.example/k/", False),
         ("https://keys.example/k/a", "https://keys.example/k/", True),
         ("https://keys.example/keysa", "https://keys.example/keys/", False),
