@@ -42,6 +42,10 @@ def _worker_ready(worker: Any) -> None:
     tune_garbage_collector()
 
 
+def _log_nothing(worker: Any, request: Any) -> None:
+    return None
+
+
 def _worker_exited(server: Any, worker: Any) -> None:
     from prometheus_client import multiprocess
 
@@ -71,6 +75,9 @@ class MicrocyteServer(BaseApplication):  # type: ignore[misc]
             "proc_name": "microcyte",
             "child_exit": _worker_exited,
             "post_worker_init": _worker_ready,
+            # gunicorn's default pre_request logs each request's method and path at DEBUG: text a
+            # client chose, and a path can carry a patient id.
+            "pre_request": _log_nothing,
             # gunicorn's control socket sits at one path per user: two instances would collide.
             "control_socket_disable": True,
         }

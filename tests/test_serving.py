@@ -284,6 +284,23 @@ def test_the_log_never_quotes_a_malformed_request() -> None:
     assert MARKER not in log
 
 
+def test_the_log_never_quotes_a_well_formed_request_even_at_debug() -> None:
+    """gunicorn's default pre_request hook logs every request's method and path at DEBUG."""
+    with running("--no-auth", env={"MICROCYTE_LOG_LEVEL": "DEBUG"}) as (base, process):
+        for raw in (
+            f"GET /cds-services/{MARKER} HTTP/1.1\r\nHost: x\r\n\r\n".encode(),
+            f"POST /cds-services/{MARKER} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Content-Length: 2\r\n\r\n{}".encode(),
+            f"{MARKER.upper().replace('-', '')} /cds-services HTTP/1.1\r\nHost: x\r\n\r\n".encode(),
+        ):
+            assert exchange(base, raw)[0].status < 500
+        process.terminate()
+        process.wait(timeout=30)
+    assert process.stdout is not None
+    log = process.stdout.read().decode()
+    assert MARKER not in log and MARKER.upper().replace("-", "") not in log
+
+
 def unsigned_jwt(size: int) -> str:
     """A well-formed JWT of ``size`` characters from an issuer nobody trusts."""
 
