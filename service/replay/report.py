@@ -20,8 +20,9 @@ from service.replay.tally import MAX_PROBLEMS, Tally
 FORMAT_VERSION = 1
 SYNTHEA_CAVEAT = (
     "Synthea's routine blood count draws the same hemoglobin range for women and men (about 12–17.5 g/dL), "
-    "so about 22 % of adult women have Hb above 16.0 g/dL, where a real population has about 1 %: its "
-    "erythrocytosis cards in women are an artefact of the generator, not an estimate of a real burden."
+    "so about 22 % of adult women have Hb above 16.0 g/dL, where a real population has about 1 %: "
+    "the erythrocytosis cards of a Synthea population, women's above all, say what the generator draws, "
+    "not what a clinic would see."
 )
 
 

@@ -66,7 +66,7 @@ def plan_file(path: str, block_bytes: int = BLOCK_BYTES) -> tuple[list[Block], l
     try:
         with open(path, "rb") as stream:
             start, line, position, lines_in_block = 0, 1, 0, 0
-            while chunk := stream.read(_READ_CHUNK):
+            while chunk := stream.read(min(_READ_CHUNK, block_bytes)):
                 newline = chunk.rfind(b"\n")
                 lines_in_block += chunk.count(b"\n")
                 position += len(chunk)
