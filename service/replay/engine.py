@@ -32,6 +32,7 @@ from service.replay.tally import Problem, Tally
 
 PATIENTS_PER_BATCH = 25  # a FHIR server's patients per task
 PAGE_SECONDS = 30.0
+CONNECT_SECONDS = 10  # to reach a Dask scheduler
 
 
 _REPLAYERS: dict[str, Replayer] = {}
@@ -247,7 +248,7 @@ class DaskRunner:
         # distributed's functions are not typed: reached through Any rather than silenced one by one.
         self._distributed: Any = importlib.import_module("distributed")
         self.plan = plan
-        self.client = self._distributed.Client(address)
+        self.client = self._distributed.Client(address, timeout=CONNECT_SECONDS)
         self._workers = max(1, len(self.client.scheduler_info().get("workers", {})))
 
     def _as_completed(self, futures: Iterable[Any], total: Tally, progress: Progress) -> Tally:

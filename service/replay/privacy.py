@@ -87,7 +87,7 @@ class Privacy:
                 days = (datetime.fromisoformat(match.group(1)).date() - chart_open.date()).days
             except ValueError:
                 return "[date]"
-            return "[chart open]" if days == 0 else f"[day {days:+d}]"
+            return f"[day {days:+d}]" if days else "[day 0]"
 
         text = _DATE.sub(relative, text)
         text = _AGE.sub(lambda m: f"age {age_band(int(m.group(1)) if m.group(2) == 'y' else 0)}", text)

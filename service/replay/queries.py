@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -44,9 +45,25 @@ class TokenFilter:
     parameter: str
     tokens: tuple[Token, ...]  # any of them (a comma is OR in FHIR search)
 
+    @cached_property
+    def _index(self) -> tuple[frozenset[tuple[str, str]], frozenset[str], frozenset[str]]:
+        """The tokens as sets (exact pairs, codes of any system, systems of any code): a filter of
+        sixty codes is checked against every Observation of a population."""
+        pairs = frozenset(
+            (t.system, t.code) for t in self.tokens if t.system is not None and t.code is not None
+        )
+        codes = frozenset(t.code for t in self.tokens if t.system is None and t.code is not None)
+        systems = frozenset(t.system for t in self.tokens if t.system is not None and t.code is None)
+        return pairs, codes, systems
+
     def matches(self, resource: Mapping[str, Any]) -> bool:
-        found = list(_codings(resource, TOKEN_MEMBERS[self.parameter]))
-        return any(_match(token, system, code) for token in self.tokens for system, code in found)
+        pairs, codes, systems = self._index
+        for system, code in _codings(resource, TOKEN_MEMBERS[self.parameter]):
+            if code is not None and (code in codes or (system or "", code) in pairs):
+                return True
+            if (system or "") in systems:
+                return True
+        return False
 
 
 @dataclass(frozen=True)
@@ -126,12 +143,6 @@ def _spelled(token: Token) -> str:
     if token.system is None:
         return token.code or ""
     return f"{token.system}|{token.code or ''}"
-
-
-def _match(token: Token, system: str | None, code: str | None) -> bool:
-    if token.code is not None and token.code != code:
-        return False
-    return token.system is None or token.system == (system or "")
 
 
 def _codings(resource: Mapping[str, Any], members: Iterable[str]) -> Iterable[tuple[str | None, str | None]]:

@@ -179,8 +179,11 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     return [*lines, ""]
 
 
-def as_markdown(report: Mapping[str, Any], *, heading: str = "#", plots: str | None = None) -> str:
-    """The report for people. ``plots`` is the folder (relative to the page) of the PNGs, if drawn."""
+def as_markdown(
+    report: Mapping[str, Any], *, heading: str = "#", plots: str | None = None, caveat: bool = True
+) -> str:
+    """The report for people. ``plots`` is the folder (relative to the page) of the PNGs, if drawn;
+    ``caveat=False`` leaves the Synthea caveat to a page that gives it itself."""
     h = heading
     opens, patients = report["chart_opens"], report["patients"]
     lines = [
@@ -191,7 +194,7 @@ def as_markdown(report: Mapping[str, Any], *, heading: str = "#", plots: str | N
         f"**{report['cards_per_100_chart_opens']} cards per 100 chart opens** from the chart-open services.",
         "",
     ]
-    if report["synthetic_patients"]:
+    if report["synthetic_patients"] and caveat:
         lines += [f"> **Synthetic data.** {SYNTHEA_CAVEAT}", ""]
     lines += [f"{h}# Services", ""]
     lines += _table(
@@ -235,7 +238,7 @@ def as_markdown(report: Mapping[str, Any], *, heading: str = "#", plots: str | N
     lines += [f"{h}# Sample chart opens", ""]
     if not report["identified"]:
         lines += [
-            "Patients by hashed id, ages in bands, dates as days from the chart open "
+            "Patients by hashed id, ages in bands, dates as days from the chart open's day "
             "(`--identify` shows them as recorded).",
             "",
         ]
