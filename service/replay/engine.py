@@ -198,10 +198,11 @@ class LocalRunner:
         files = ndjson.export_files(folder)
         total = _tally(self.plan)
         blocks: list[ndjson.Block] = []
-        for found, problems in map(ndjson.plan_file, map(str, files)):
+        for found, problems in self._map(ndjson.plan_file, ((str(path),) for path in files)):
             blocks += found
             for problem in problems:
                 total.problem(problem)
+        blocks.sort(key=lambda block: (block.path, block.offset))
         buckets = ndjson.bucket_count(files, self.jobs)
         progress.begin("reading the export", len(blocks))
         with tempfile.TemporaryDirectory(prefix="microcyte-replay-") as scratch:
@@ -291,11 +292,21 @@ class DaskRunner:
         total = _tally(self.plan)
         batches = _batches(patients_on(self.plan, base_url, total), PATIENTS_PER_BATCH)
         progress.begin(f"replaying batches of {PATIENTS_PER_BATCH} patients", None)
-        futures = [
-            self.client.submit(replay_server_patients, self.plan, base_url, batch, pure=False)
-            for batch in batches
-        ]
-        return self._as_completed(futures, total, progress)
+        # The listing is read as the batches are replayed, a few per worker ahead: a health system's
+        # Patients are not all held on the client at once.
+        running = self._distributed.as_completed()
+        in_flight = 0
+        for batch in batches:
+            running.add(self.client.submit(replay_server_patients, self.plan, base_url, batch, pure=False))
+            in_flight += 1
+            if in_flight >= 4 * self._workers:
+                total.merge(next(running).result())
+                progress.advance()
+                in_flight -= 1
+        for future in running:
+            total.merge(future.result())
+            progress.advance()
+        return total
 
     def close(self) -> None:
         self.client.close()

@@ -10,7 +10,7 @@ only where it holds some; services of other hooks are not replayed, and the repo
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,10 +20,11 @@ from cds_hooks.handling import invoke, prepare
 from cds_hooks.models import Card, CDSRequest
 from cds_hooks.service import CDSService
 from service.config import Settings
+from service.replay.cut import Timeline
 from service.replay.privacy import Privacy, age_at, age_band, sex_of
 from service.replay.queries import LocalQuery, keeps, parse_templates, search_parameters, server_filter
 from service.replay.record import PatientRecord, Resource
-from service.replay.tally import Problem, RuleKey, Sample, Tally
+from service.replay.tally import RuleKey, Sample, Tally
 
 CHART_OPEN_HOOK = "patient-view"
 ORDER_HOOK = "order-select"
@@ -125,9 +126,6 @@ class Replayer:
     """Replays patients one by one into a :class:`Tally`; one per worker process."""
 
     def __init__(self, plan: ReplayPlan) -> None:
-        from service.replay.cut import Timeline
-
-        self._timeline = Timeline
         self.plan = plan
         services = services_of(plan)
         self.chart = [
@@ -171,7 +169,7 @@ class Replayer:
         return searches
 
     def replay(self, record: PatientRecord, tally: Tally) -> None:
-        timeline = self._timeline(record, self.queries)
+        timeline = Timeline(record, self.queries)
         tally.patients += 1
         if is_synthetic(record.patient):
             tally.synthetic_patients += 1
@@ -192,7 +190,7 @@ class Replayer:
         for rule in seen:
             tally.rule_patients[rule] += 1
 
-    def _chart_opens(self, timeline: Any, tally: Tally) -> list[datetime]:
+    def _chart_opens(self, timeline: Timeline, tally: Tally) -> list[datetime]:
         if self.plan.at:
             birth = timeline.record.patient.get("birthDate")
             # A chart cannot open before its patient was born: an age below 0 (None: no birth date).
@@ -207,7 +205,7 @@ class Replayer:
                 latest_by_day[day] = max(known, latest_by_day.get(day, known))
         return sorted(moment + CHART_OPEN_DELAY for moment in latest_by_day.values())
 
-    def _chart_open(self, timeline: Any, moment: datetime, tally: Tally, seen: set[RuleKey]) -> None:
+    def _chart_open(self, timeline: Timeline, moment: datetime, tally: Tally, seen: set[RuleKey]) -> None:
         band = self._band(timeline, moment)
         tally.chart_opens += 1
         tally.band_chart_opens[band] += 1
@@ -220,7 +218,7 @@ class Replayer:
             tally.band_chart_opens_with_cards[band] += 1
 
     def _order_selection(
-        self, timeline: Any, moment: datetime, order: Resource, tally: Tally, seen: set[RuleKey]
+        self, timeline: Timeline, moment: datetime, order: Resource, tally: Tally, seen: set[RuleKey]
     ) -> None:
         reference = f"{order['resourceType']}/{order.get('id')}"
         # Selected, not yet signed: a draft, and not yet in the record the service is sent.
@@ -234,14 +232,14 @@ class Replayer:
             self._call(replay, timeline, moment, context, reference, band, tally, seen)
 
     @staticmethod
-    def _band(timeline: Any, moment: datetime) -> tuple[str, str]:
+    def _band(timeline: Timeline, moment: datetime) -> tuple[str, str]:
         patient = timeline.record.patient
         return age_band(age_at(patient.get("birthDate"), moment)), sex_of(patient.get("gender"))
 
     def _call(
         self,
         replay: ServiceReplay,
-        timeline: Any,
+        timeline: Timeline,
         moment: datetime,
         context: dict[str, Any],
         leave_out: str | None,
@@ -300,14 +298,3 @@ class Replayer:
         from service.explain import explain
 
         return explain(prepare(service, request, now=moment), self.plan.settings.workup)
-
-
-def replay_all(
-    replayer: Replayer, records: Iterable[PatientRecord], problems: Sequence[Problem] = ()
-) -> Tally:
-    tally = Tally(samples_per_rule=replayer.plan.samples_per_rule)
-    for problem in problems:
-        tally.problem(problem)
-    for record in records:
-        replayer.replay(record, tally)
-    return tally

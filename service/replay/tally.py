@@ -73,7 +73,9 @@ class Tally:
 
     def wants_sample(self, rule: RuleKey, key: str) -> bool:
         kept = self.samples.get(rule, [])
-        return len(kept) < self.samples_per_rule or key < kept[-1].key
+        if len(kept) < self.samples_per_rule:
+            return True
+        return bool(kept) and key < kept[-1].key
 
     def sample(self, rule: RuleKey, sample: Sample) -> None:
         kept = sorted([*self.samples.get(rule, []), sample])

@@ -197,3 +197,12 @@ def test_a_progress_bar_on_a_terminal(population: Population) -> None:
     os.close(controller)
     assert process.wait(timeout=60) == 0
     assert b"replaying [" in seen and b"12/12" in seen
+
+
+def test_samples_zero_gives_the_figures_without_samples(population: Population) -> None:
+    none = replay_json(population.bundles, population, "--jobs", "1", "--samples", "0")
+    some = replay_json(population.bundles, population, "--jobs", "1")
+    assert none["samples"] == [] and some["samples"]
+    assert {k: v for k, v in none.items() if k != "samples"} == {
+        k: v for k, v in some.items() if k != "samples"
+    }
