@@ -46,14 +46,15 @@ def _open_storage_once(settings: Settings) -> None:
         raise click.ClickException(str(error)) from None
 
 
-def _require_matplotlib() -> None:
-    """matplotlib (about 120 MB) is the optional ``report`` extra: only ``--plot`` needs it."""
+def _require_matplotlib(extra: str = "report") -> None:
+    """matplotlib (about 120 MB) is an optional extra: only the plots need it."""
     try:
         importlib.import_module("matplotlib")
     except ImportError:
+        flag = "--plot" if extra == "report" else "the plots (or give --no-plots)"
         raise click.ClickException(
-            "--plot needs matplotlib, which cannot be imported: install it with "
-            "pip install 'microcyte[report]'"
+            f"{flag} needs matplotlib, which cannot be imported: install it with "
+            f"pip install 'microcyte[{extra}]'"
         ) from None
 
 
@@ -264,3 +265,105 @@ def feedback_report(
     click.echo(render(stats), nl=False)
     if plot is not None:
         click.echo(f"override rates drawn to {plot}", err=True)
+
+
+@main.command()
+@click.argument("source")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), help="Write the report here.")
+@click.option(
+    "--format", "output_format", type=click.Choice(["summary", "json"]), default="summary", show_default=True,
+    help="What to print on stdout: a summary, or replay.json.",
+)  # fmt: skip
+@click.option("--config", "config_file", type=click.Path(path_type=Path), help="TOML configuration file.")
+@click.option(
+    "--at",
+    "at",
+    multiple=True,
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+    help="Open every chart at this moment (UTC; repeatable) instead of after each blood count.",
+)
+@click.option("--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
+@click.option("--scheduler", metavar="ADDRESS", help="Run on a Dask cluster, e.g. tcp://host:8786.")
+@click.option("--identify", is_flag=True, help="Real ids, ages and dates in the output, for a local review.")
+@click.option("--salt", envvar="MICROCYTE_REPLAY_SALT", help="Key of the hashed ids (default: new each run).")
+@click.option(
+    "--samples", type=click.IntRange(min=0), default=3, show_default=True, help="Sample chart opens per rule."
+)
+@click.option("--no-plots", is_flag=True, help="Write no PNG (matplotlib not needed).")
+@click.option("--no-progress", is_flag=True, help="No progress bar, even on a terminal.")
+@click.option(
+    "--fhir-token-env", metavar="VAR", help="Environment variable holding a bearer token for the FHIR server."
+)
+@click.option(
+    "--record-seconds", type=click.FloatRange(min=0.1), default=60.0, show_default=True,
+    help="How long fetching one patient's record from a FHIR server may take.",
+)  # fmt: skip
+def replay(
+    source: str,
+    output: Path | None,
+    output_format: str,
+    config_file: Path | None,
+    at: tuple[datetime, ...],
+    jobs: int | None,
+    scheduler: str | None,
+    identify: bool,
+    salt: str | None,
+    samples: int,
+    no_plots: bool,
+    no_progress: bool,
+    fhir_token_env: str | None,
+    record_seconds: float,
+) -> None:
+    """Replay a population's records (SOURCE: an NDJSON export, a folder of Bundles or a FHIR server's
+    base URL) and report what Microcyte would have said: cards per 100 chart opens by rule."""
+    import secrets
+
+    from service.replay import progress as progress_bar
+    from service.replay import report
+    from service.replay.evaluate import ReplayPlan
+    from service.replay.privacy import Privacy
+    from service.replay.run import ReplayError, find_source
+    from service.replay.run import replay as run_replay
+
+    settings = _settings(config_file)
+    if output is not None and not no_plots:
+        _require_matplotlib("replay")
+    token = None
+    if fhir_token_env is not None:
+        token = os.environ.get(fhir_token_env)
+        if not token:
+            raise click.ClickException(
+                f"--fhir-token-env: the environment variable {fhir_token_env} is empty"
+            )
+    plan = ReplayPlan(
+        settings=settings,
+        privacy=Privacy(salt.encode() if salt else secrets.token_bytes(32), identify=identify),
+        at=tuple(sorted(moment.replace(tzinfo=UTC) for moment in at)),
+        samples_per_rule=samples,
+        record_seconds=record_seconds,
+        fhir_token=token,
+    )
+    bar = progress_bar.ProgressBar(not no_progress and progress_bar.wanted())
+    try:
+        found = find_source(source)
+        result = run_replay(found, plan, jobs=jobs or os.cpu_count() or 1, scheduler=scheduler, progress=bar)
+    except ReplayError as error:
+        raise click.ClickException(str(error)) from None
+    if output is not None:
+        report.write(result, output)
+        if not no_plots:
+            from service.replay.plots import draw
+
+            draw(result, output)
+        click.echo(f"report written to {output}", err=True)
+    if result["problems"]["count"]:
+        for problem in result["problems"]["listed"]:
+            where = f"{problem['path']}:{problem['line']}" if problem["line"] is not None else problem["path"]
+            click.echo(f"skipped {where}: {problem['message']}", err=True)
+        click.echo(
+            f"{result['problems']['count']} unreadable inputs skipped; the rest was replayed", err=True
+        )
+    if output_format == "json":
+        _print_json(result)
+    else:
+        click.echo(report.summary(result), nl=False)

@@ -20,13 +20,13 @@ import http.cookiejar
 import logging
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -35,7 +35,7 @@ from cds_hooks.fhir.allowlist import is_allowed, within
 from cds_hooks.fhir.pages import collect
 from cds_hooks.fhir.settings import FhirSettings
 from cds_hooks.fhir.transport import RETRY_STATUSES, Unavailable, get_json
-from cds_hooks.shapes import Resource, is_resource
+from cds_hooks.shapes import Malformed, Resource, is_resource, read_bundle
 
 log = logging.getLogger(__name__)
 # urllib3 logs each request line at DEBUG, and the URLs of a fetch hold patient ids.
@@ -160,6 +160,36 @@ class FhirFetcher:
     ) -> FetchResult:
         """Follow the ``next`` links of one searchset Bundle already in hand."""
         return self.fetch(server, token, {}, deadline, continuing={"bundle": bundle})["bundle"]
+
+    def search(
+        self, server: str, token: str | None, query: str, *, page_seconds: float
+    ) -> Iterator[tuple[Resource, ...]]:
+        """The resources of each page of one search, its ``next`` links followed to the end.
+
+        For reading a whole population, which no one deadline fits: each page has
+        ``page_seconds``, with the fetch settings' timeouts, retries and size limit, and a
+        ``next`` link is followed only within ``server``. Raises :class:`ServerNotAllowed`
+        before any connection, and :class:`Unavailable` when a page cannot be had.
+        """
+        if not self.allows(server):
+            raise ServerNotAllowed("the FHIR server is not allowed by this service's configuration")
+        headers = {"Accept": "application/fhir+json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        url: str | None = f"{server.rstrip('/')}/{query.lstrip('/')}"
+        while url is not None:
+            if not within(url, server):
+                raise Unavailable("a link of the search points outside the FHIR server")
+            page = self._job(server, headers, time.monotonic() + page_seconds)._get_page(url)
+            if not is_resource(page) or page["resourceType"] != "Bundle":
+                raise Unavailable("a page of the search is not a Bundle")
+            try:
+                bundle = read_bundle(page, "the search's page")
+            except Malformed as error:
+                raise Unavailable(f"a page of the search is not a usable Bundle: {error}") from None
+            yield bundle.resources
+            link = bundle.next_url()
+            url = urljoin(server.rstrip("/") + "/", link) if link is not None else None
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
