@@ -86,3 +86,11 @@ CLINICAL_METHODS_1990_RED_CELL_INDICES = Citation(
     "Clinical Methods 1990, chapter 152: Red cell indices (spurious results of automated counters)",
     "https://www.ncbi.nlm.nih.gov/books/NBK260/",
 )
+MAIS_2009_HBA2_HBE = Citation(
+    "Mais et al. 2009: HbA2 and HbE on HPLC and capillary electrophoresis (Am J Clin Pathol)",
+    "https://doi.org/10.1309/AJCPJ0VQGE5WTZEL",
+)
+NHS_SCT_HANDBOOK = Citation(
+    "NHS Sickle Cell and Thalassaemia Screening Programme: laboratory handbook",
+    "https://www.gov.uk/government/publications/handbook-for-sickle-cell-and-thalassaemia-screening",
+)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from service.citations import AAFP_2010_MICROCYTOSIS, VEHAPOGLU_2014_INDICES
+from service.citations import (
+    AAFP_2010_MICROCYTOSIS,
+    MAIS_2009_HBA2_HBE,
+    NHS_SCT_HANDBOOK,
+    VEHAPOGLU_2014_INDICES,
+)
 from service.findings import thresholds as t
 from service.findings.model import Finding
 from service.formatting import number
@@ -23,10 +28,47 @@ def thalassemia_indices(derived: Derived) -> Finding | None:
     )
 
 
-def hba2(labs: Labs) -> tuple[Finding | None, Finding | None]:
-    """(raised, not raised): HbA2 > 3.5 % is beta-thalassemia trait."""
+def hba2_variant(labs: Labs) -> Finding | None:
+    """An "HbA2" only HbE or another variant reaches (it co-elutes with HbA2 on HPLC: Mais 2009)."""
     result = labs.get("hba2")
-    if result is None:
+    if result is None or not result.is_above(t.HBA2_VARIANT):
+        return None
+    return Finding(
+        "hba2-variant",
+        f"HbA2 {result.display()} is above {number(t.HBA2_VARIANT)} %, more than beta-thalassemia trait "
+        "gives (typically 3.5–7 %): consistent with HbE or another variant eluting in the A2 window on "
+        "HPLC (Mais 2009; design default).",
+        ("hba2",),
+        MAIS_2009_HBA2_HBE,
+        design_default=True,
+    )
+
+
+def hbs_present(labs: Labs) -> Finding | None:
+    result = labs.get("hbs")
+    if result is None or not result.is_above(0.0):
+        return None
+    above = result.is_above(t.HBS_TRAIT_MAX)
+    reading = (
+        f"above the sickle-trait range (up to about {number(t.HBS_TRAIT_MAX)} %, below HbA): consistent "
+        "with sickle–beta-thalassemia or sickle cell disease, not a trait"
+        if above
+        else f"in the sickle-trait range (up to about {number(t.HBS_TRAIT_MAX)} %, below HbA)"
+    )
+    return Finding(
+        "hbs-above-trait" if above else "hbs-trait-range",
+        f"HbS {result.display()} is present, {reading} (NHS Sickle Cell and Thalassaemia Screening "
+        "Programme; design default).",
+        ("hbs",),
+        NHS_SCT_HANDBOOK,
+        design_default=True,
+    )
+
+
+def hba2(labs: Labs) -> tuple[Finding | None, Finding | None]:
+    """(raised, not raised): HbA2 > 3.5 % is beta-thalassemia trait; above 10 % it is a variant."""
+    result = labs.get("hba2")
+    if result is None or hba2_variant(labs) is not None:
         return None, None
     raised = result.is_above(t.HBA2_RAISED)
     if raised:

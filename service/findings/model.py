@@ -23,6 +23,7 @@ class IronStatus(enum.Enum):
     LIKELY = "iron deficiency likely"  # anemia with ferritin < 45 (AGA 2020)
     POSSIBLE = "iron deficiency possible with inflammation"  # inflamed, ferritin up to 100
     REPLETE = "iron replete"
+    ON_TREATMENT = "ferritin measured on iron therapy"  # reflects the treatment: never replete
 
     @property
     def deficient(self) -> bool:
@@ -46,10 +47,13 @@ class Findings:
     thalassemia_indices: Finding | None = None
     hba2_raised: Finding | None = None
     hba2_not_raised: Finding | None = None
+    hba2_variant: Finding | None = None  # "HbA2" > 10 %: HbE or another variant, not a raised HbA2
+    hbs_present: Finding | None = None
     hbf_normal: Finding | None = None
     tsat_very_low: Finding | None = None
     iron_loading: Finding | None = None
     no_rise_on_iron: Finding | None = None
+    hb_falling_on_iron: Finding | None = None
     leukopenia: Finding | None = None
     thrombocytopenia: Finding | None = None
     cytopenia: Finding | None = None  # id "pancytopenia" or "bicytopenia"

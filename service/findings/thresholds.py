@@ -85,6 +85,16 @@ FERRITIN_HIGH_WOMEN = 200.0
 # --- response to oral iron (BSG 2021) ---------------------------------------------------------
 HB_RISE_ON_IRON = 1.0  # g/dL (BSG: 10 g/L) expected within 2-4 weeks of oral iron
 IRON_RESPONSE_DAYS = 14  # the earliest a hemoglobin can show that rise
+# The latest day is the setting iron_response_max_days (90, design default), and the baseline Hb
+# lies within cbc_lookback_days (90) before the start: never a prescription years old.
+
+# Iron therapy and the iron studies (docs/workup.md#iron-prescriptions): a ferritin or TSAT on
+# oral iron, or within 8 weeks of IV iron, reflects the treatment, not the stores (design default).
+IV_IRON_EFFECT_DAYS = 56
+# Iron deficiency documented this long before still needs its source search (design default).
+IRON_DEFICIENCY_CARRIED_DAYS = 365
+# A fall of this much on iron makes the source search urgent (design default: BSG's 10 g/L rise).
+HB_FALL_ON_IRON = 1.0  # g/dL
 
 # --- lead ----------------------------------------------------------------------------------
 LEAD_REFERENCE_VALUE = 3.5  # ug/dL, CDC blood lead reference value (MMWR 2021;70:1509)
@@ -92,6 +102,12 @@ LEAD_REFERENCE_VALUE = 3.5  # ug/dL, CDC blood lead reference value (MMWR 2021;7
 # --- thalassemia ---------------------------------------------------------------------------
 MENTZER_THALASSEMIA = 13.0  # MCV/RBC < 13 favours thalassemia trait (Vehapoglu 2014)
 HBA2_RAISED = 3.5  # %, > 3.5 % is beta-thalassemia trait (reference interval 2.0-3.5 %)
+# Beta-thalassemia trait HbA2 is typically 3.5-7 %: above 10 % it is HbE or another variant eluting
+# in the A2 window on HPLC (Mais 2009), never called beta-thalassemia trait (design default).
+HBA2_VARIANT = 10.0
+# HbS below HbA (about 35-40 %) is sickle trait; above it, sickle-beta-thalassemia or sickle cell
+# disease (NHS Sickle Cell and Thalassaemia Screening Programme handbook; 40 % is our design default).
+HBS_TRAIT_MAX = 40.0
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,9 @@ def source_search(s: Situation) -> Recommendation | None:
     if TTG_IGA in orders or TOTAL_IGA in orders:
         steps.append("celiac serology")
     action = f"consider {' and '.join(steps)}" if steps else "find the source"
+    falling = s.findings.hb_falling_on_iron
+    if falling is not None:
+        action = f"Hb falling on iron; urgently {action}"
     notes = []
     if p.menopause_basis == "age default":
         notes.append(
@@ -118,11 +121,12 @@ def source_search(s: Situation) -> Recommendation | None:
         )
     return Recommendation(
         rule=SOURCE_SEARCH,
-        indicator="warning",
+        indicator="critical" if falling is not None else "warning",
         summary=f"{_headline(s, iron, who)}: {action}",
         reasoning=(
             *_anemia(s),
             iron.statement,
+            *((falling.statement,) if falling is not None else ()),
             "In men and postmenopausal women iron deficiency calls for bidirectional endoscopy "
             "(AGA 2020, strong recommendation) and celiac serology (BSG 2021): a gastrointestinal "
             "cancer can present this way.",

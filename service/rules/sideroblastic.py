@@ -25,7 +25,14 @@ EVIDENCE = ("hemoglobin", "mcv", "rbc", "ferritin", "tsat", "iron", "tibc", "crp
 
 def _thalassemia_pattern(s: Situation) -> bool:
     f = s.findings
-    return bool(f.thalassemia_indices or f.high_rbc or f.hba2_raised or s.patient.known_thalassemia)
+    return bool(
+        f.thalassemia_indices
+        or f.high_rbc
+        or f.hba2_raised
+        or f.hba2_variant
+        or f.hbs_present
+        or s.patient.known_thalassemia
+    )
 
 
 def sideroblastic_pattern(s: Situation) -> Recommendation | None:

@@ -52,6 +52,21 @@ THALASSEMIA: list[Row] = [
         dict(sex="male", age=30, hemoglobin=12.1, mcv=66, rbc=6.2, ferritin=80, hba2=5.2),
         [("beta-thalassemia-trait", "info")],
     ),
+    (
+        "'HbA2' 28 %: HbE or another variant, never beta-thalassemia trait",
+        dict(sex="male", age=30, hemoglobin=12.1, mcv=66, rbc=6.2, ferritin=80, hba2=28),
+        [("hb-variant-in-a2-window", "info")],
+    ),
+    (
+        "HbS 62 % with HbA2 5 % and small cells: sickle-beta-thalassemia pattern, hematology",
+        dict(sex="male", age=30, hemoglobin=10.5, mcv=68, rbc=5.4, ferritin=80, hba2=5.0, hbs=62),
+        [("hbs-present", "warning")],
+    ),
+    (
+        "HbS 35 %, small cells: sickle trait, and the small cells need their own cause",
+        dict(sex="male", age=30, hemoglobin=13.5, mcv=74, ferritin=80, hba2=3.0, hbs=35),
+        [("hbs-present", "info")],
+    ),
 ]
 
 URGENT: list[Row] = [
@@ -70,6 +85,66 @@ URGENT: list[Row] = [
         "child 2, blood lead 8",
         dict(age=2, hemoglobin=10.2, mcv=68, lead=8.0, ferritin=20),
         [("elevated-lead", "warning")],
+    ),
+]
+
+HISTORY: list[Row] = [
+    (
+        "woman 34 on oral iron 30 days, Hb 10.0 -> 10.1: no rise",
+        dict(
+            hemoglobin=10.1, mcv=74, ferritin=8, iron="ferrous sulfate", earlier=(("hemoglobin", 10.0, 40),)
+        ),
+        [("no-rise-on-iron", "warning"), ("iron-deficiency-premenopausal", "info")],
+    ),
+    (
+        "iron prescribed 15 years ago, Hb from before it: the response is not judged",
+        dict(
+            hemoglobin=10.1,
+            mcv=74,
+            ferritin=8,
+            iron="ferrous sulfate",
+            iron_days=5475,
+            earlier=(("hemoglobin", 12.5, 5480),),
+        ),
+        [("iron-deficiency-premenopausal", "info")],
+    ),
+    (
+        "man 55, ferritin 8 before iron, 80 on it: still the source search (never 'replete')",
+        dict(
+            sex="male",
+            age=55,
+            hemoglobin=11.8,
+            mcv=76,
+            ferritin=80,
+            iron="ferrous sulfate",
+            iron_days=60,
+            earlier=(("ferritin", 8, 70), ("hemoglobin", 11.5, 70)),
+        ),
+        [("iron-deficiency-source", "warning"), ("no-rise-on-iron", "warning")],
+    ),
+    (
+        "the same man with Hb falling on iron, 12.4 -> 10.9: the source search is urgent",
+        dict(
+            sex="male",
+            age=55,
+            hemoglobin=10.9,
+            mcv=76,
+            ferritin=80,
+            iron="ferrous sulfate",
+            iron_days=60,
+            earlier=(("ferritin", 8, 70), ("hemoglobin", 12.4, 70)),
+        ),
+        [("iron-deficiency-source", "critical"), ("no-rise-on-iron", "warning")],
+    ),
+    (
+        "man 55 on iron, ferritin 80, no earlier ferritin: not read as replete, said",
+        dict(sex="male", age=55, hemoglobin=12.2, mcv=76, ferritin=80, iron="ferrous sulfate", iron_days=200),
+        [("iron-studies-on-iron", "info")],
+    ),
+    (
+        "woman 34 on iron, ferritin 900 and TSAT 70: the treatment, not iron loading",
+        dict(hemoglobin=11.0, mcv=76, ferritin=900, tsat=70, iron="ferrous sulfate", iron_days=200),
+        [("iron-studies-on-iron", "info")],
     ),
 ]
 
@@ -109,6 +184,11 @@ def test_thalassemia(who: str, given: dict[str, Any], cards: list[tuple[str, str
 
 @pytest.mark.parametrize(("who", "given", "cards"), URGENT, ids=ids(URGENT))
 def test_urgent_and_other_lineages(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
+    assert fired(situation(**given)) == cards
+
+
+@pytest.mark.parametrize(("who", "given", "cards"), HISTORY, ids=ids(HISTORY))
+def test_history(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
     assert fired(situation(**given)) == cards
 
 
