@@ -94,3 +94,12 @@ NHS_SCT_HANDBOOK = Citation(
     "NHS Sickle Cell and Thalassaemia Screening Programme: laboratory handbook",
     "https://www.gov.uk/government/publications/handbook-for-sickle-cell-and-thalassaemia-screening",
 )
+CHAI_2021_PROFOUND_ANEMIA = Citation(
+    "Chai et al. 2021: survival with a hemoglobin of 1.4 g/dL (J Med Case Rep)",
+    "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC9500496/",
+)
+KEOHANE_2013_ERYTHROCYTOSIS = Citation(
+    "Keohane, McMullin & Harrison 2013: Erythrocytosis (BMJ 2013;347:f6667), as NHS haematology "
+    "pathways apply it",
+    "https://www.bmj.com/content/347/bmj.f6667",
+)

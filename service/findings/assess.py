@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.findings import blood_count, causes, hemoglobins, iron, marrow, treatment
+from service.findings import blood_count, causes, hemoglobins, iron, marrow, treatment, verify
 from service.findings.model import Findings
 from service.labs.derived import Derived
 from service.labs.panel import Labs
@@ -22,6 +22,7 @@ def assess(
     raised, not_raised = hemoglobins.hba2(labs)
     leukopenia, thrombocytopenia = marrow.leukopenia(labs), marrow.thrombocytopenia(labs)
     return Findings(
+        implausible_critical=verify.implausible_critical(labs, patient, settings),
         anemia=anemia,
         severe_anemia=severe,
         microcytosis=blood_count.microcytosis(labs, patient, notes),
@@ -39,12 +40,15 @@ def assess(
         hba2_not_raised=not_raised,
         hba2_variant=hemoglobins.hba2_variant(labs),
         hbs_present=hemoglobins.hbs_present(labs),
-        hbf_normal=hemoglobins.hbf_normal(labs, notes),
+        hbf_normal=hemoglobins.hbf_normal(labs, patient, notes),
         tsat_very_low=iron.tsat_very_low(labs, derived),
         iron_loading=iron.iron_loading(labs, derived, patient),
         no_rise_on_iron=treatment.no_rise_on_iron(labs, patient, settings, notes),
         hb_falling_on_iron=treatment.hb_falling_on_iron(labs, patient, settings),
         leukopenia=leukopenia,
+        leukocytosis=marrow.leukocytosis(labs),
+        thrombocytosis=marrow.thrombocytosis(labs),
+        hbf_raised=hemoglobins.hbf_raised(labs, patient),
         thrombocytopenia=thrombocytopenia,
         cytopenia=marrow.cytopenia(anemia, leukopenia, thrombocytopenia),
         critical_cytopenia=marrow.critical_cytopenia(labs),

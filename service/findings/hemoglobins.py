@@ -13,6 +13,7 @@ from service.findings.model import Finding
 from service.formatting import number
 from service.labs.derived import Derived
 from service.labs.panel import Labs
+from service.patient.model import PatientContext
 
 
 def thalassemia_indices(derived: Derived) -> Finding | None:
@@ -89,13 +90,52 @@ def hba2(labs: Labs) -> tuple[Finding | None, Finding | None]:
     return None, None
 
 
-def hbf_normal(labs: Labs, notes: list[str]) -> Finding | None:
-    """HbF within the lab's own range: no default range is assumed (docs/workup.md#left-out)."""
+def _adult(patient: PatientContext) -> bool:
+    return patient.age is not None and patient.age.years >= t.ADULT_AGE
+
+
+def hbf_normal(labs: Labs, patient: PatientContext, notes: list[str]) -> Finding | None:
+    """HbF within the lab's range; without one, at most 2 % in an adult (design default)."""
     result = labs.get("hbf")
     if result is None:
         return None
     if "N" in result.flags or (result.high is not None and result.is_above(result.high) is False):
         return Finding("hbf-normal", f"HbF {result.display()} is within the lab's reference range.", ("hbf",))
     if result.high is None and not result.flags:
-        notes.append(f"HbF {result.display()} could not be judged: the lab gave no reference range or flag")
+        if _adult(patient) and result.is_above(t.HBF_ADULT_MAX) is False:
+            return Finding(
+                "hbf-normal",
+                f"HbF {result.display()} is not above {number(t.HBF_ADULT_MAX)} %, normal for an adult "
+                "(the lab gave no range; design default).",
+                ("hbf",),
+                design_default=True,
+            )
+        if not _adult(patient):
+            notes.append(
+                f"HbF {result.display()} could not be judged: the lab gave no reference range or flag, "
+                "and HbF falls through childhood"
+            )
     return None
+
+
+def hbf_raised(labs: Labs, patient: PatientContext) -> Finding | None:
+    """HbF above the lab's range (or flagged high), else above 2 % in an adult: a finding of its own."""
+    result = labs.get("hbf")
+    if result is None:
+        return None
+    if result.high is not None or result.flags:
+        raised = "H" in result.flags or (result.high is not None and result.is_above(result.high) is True)
+        basis = "above the lab's reference range"
+    else:
+        raised = _adult(patient) and result.is_above(t.HBF_ADULT_MAX) is True
+        basis = f"above {number(t.HBF_ADULT_MAX)} %, raised for an adult (design default)"
+    if not raised:
+        return None
+    return Finding(
+        "hbf-raised",
+        f"HbF {result.display()} is {basis}: consistent with delta-beta thalassemia, hereditary persistence "
+        "of fetal hemoglobin (HPFH) or another hemoglobinopathy.",
+        ("hbf",),
+        AAFP_2010_MICROCYTOSIS,
+        design_default=result.high is None,
+    )

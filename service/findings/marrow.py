@@ -7,7 +7,7 @@ a low WBC, since neutropenia is what carries the risk.
 
 from __future__ import annotations
 
-from service.citations import TEFFERI_2003_ANEMIA, WEINZIERL_2013_PANCYTOPENIA
+from service.citations import KEOHANE_2013_ERYTHROCYTOSIS, TEFFERI_2003_ANEMIA, WEINZIERL_2013_PANCYTOPENIA
 from service.findings import thresholds as t
 from service.findings.model import Finding
 from service.formatting import number
@@ -39,6 +39,41 @@ def thrombocytopenia(labs: Labs) -> Finding | None:
         f"Thrombocytopenia: platelets {platelets.display()} are below {number(t.PLATELETS_LOW)} ×10⁹/L.",
         ("platelets",),
         design_default=True,
+    )
+
+
+def leukocytosis(labs: Labs) -> Finding | None:
+    wbc = labs.get("wbc")
+    if wbc is None or not wbc.is_above(t.WBC_LEUKOCYTOSIS):
+        return None
+    return Finding(
+        "leukocytosis",
+        f"Leukocytosis: WBC {wbc.display()} is above {number(t.WBC_LEUKOCYTOSIS)} ×10⁹/L.",
+        ("wbc",),
+        KEOHANE_2013_ERYTHROCYTOSIS,
+    )
+
+
+def thrombocytosis(labs: Labs) -> Finding | None:
+    """Platelets above 450 (often reactive in iron deficiency); at or above 1000, extreme."""
+    platelets = labs.get("platelets")
+    if platelets is None or not platelets.is_above(t.PLATELETS_THROMBOCYTOSIS):
+        return None
+    if platelets.is_below(t.PLATELETS_EXTREME) is False:
+        return Finding(
+            "extreme-thrombocytosis",
+            f"Extreme thrombocytosis: platelets {platelets.display()} are at or above "
+            f"{number(t.PLATELETS_EXTREME)} ×10⁹/L (design default).",
+            ("platelets",),
+            KEOHANE_2013_ERYTHROCYTOSIS,
+            design_default=True,
+        )
+    return Finding(
+        "thrombocytosis",
+        f"Thrombocytosis: platelets {platelets.display()} are above {number(t.PLATELETS_THROMBOCYTOSIS)} "
+        "×10⁹/L (often reactive in iron deficiency: recheck after repletion).",
+        ("platelets",),
+        KEOHANE_2013_ERYTHROCYTOSIS,
     )
 
 

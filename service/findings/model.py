@@ -32,6 +32,7 @@ class IronStatus(enum.Enum):
 
 @dataclass(frozen=True)
 class Findings:
+    implausible_critical: Finding | None = None  # a refused value that would be critical if real
     anemia: Finding | None = None
     severe_anemia: Finding | None = None
     microcytosis: Finding | None = None
@@ -55,6 +56,9 @@ class Findings:
     no_rise_on_iron: Finding | None = None
     hb_falling_on_iron: Finding | None = None
     leukopenia: Finding | None = None
+    leukocytosis: Finding | None = None
+    thrombocytosis: Finding | None = None  # id "thrombocytosis" or "extreme-thrombocytosis"
+    hbf_raised: Finding | None = None
     thrombocytopenia: Finding | None = None
     cytopenia: Finding | None = None  # id "pancytopenia" or "bicytopenia"
     critical_cytopenia: Finding | None = None

@@ -61,6 +61,12 @@ PLATELETS_LOW = 150.0  # 10*9/L
 ANC_CRITICAL = 0.5  # below this, or platelets below PLATELETS_CRITICAL, the card is critical
 PLATELETS_CRITICAL = 20.0
 
+# --- high counts: myeloproliferative clues (NHS haematology pathways: York & Scarborough 2025,
+# Dumfries & Galloway 2024, "concomitant unexplained increase in white cell or platelet count") ---
+WBC_LEUKOCYTOSIS = 11.0  # 10*9/L
+PLATELETS_THROMBOCYTOSIS = 450.0  # 10*9/L: common and reactive in iron deficiency
+PLATELETS_EXTREME = 1000.0  # 10*9/L, at or above: hematology and smear (design default)
+
 # --- marrow response -------------------------------------------------------------------------
 RPI_RESPONSE = 2.0  # RPI >= 2 with anemia: loss or hemolysis; < 2 hypoproliferative
 
@@ -108,6 +114,9 @@ HBA2_VARIANT = 10.0
 # HbS below HbA (about 35-40 %) is sickle trait; above it, sickle-beta-thalassemia or sickle cell
 # disease (NHS Sickle Cell and Thalassaemia Screening Programme handbook; 40 % is our design default).
 HBS_TRAIT_MAX = 40.0
+# HbF without a lab range: up to 2 % is normal in adults, above it raised (adult labs quote < 1-2 %;
+# design default): delta-beta thalassemia, HPFH or a hemoglobinopathy.
+HBF_ADULT_MAX = 2.0
 
 
 @dataclass(frozen=True)

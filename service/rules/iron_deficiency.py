@@ -23,13 +23,14 @@ from service.citations import (
     BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA,
     BSG_2021_IDA,
     CDC_2021_LEAD,
+    KEOHANE_2013_ERYTHROCYTOSIS,
     Citation,
 )
 from service.findings import thresholds as t
 from service.findings.model import Finding
 from service.formatting import number
 from service.patient.model import Diagnosis, Sex
-from service.rules.model import Recommendation, RuleId, Situation
+from service.rules.model import Recommendation, RuleId, Situation, and_list
 
 SOURCE_SEARCH = RuleId(
     "iron-deficiency-source", "Iron deficiency in a man or postmenopausal woman: find the source"
@@ -55,10 +56,22 @@ def _deficient(s: Situation) -> Finding | None:
     return f.iron
 
 
-def _masked_polycythemia(s: Situation) -> Finding | None:
-    """A high Hb or Hct; or a high RBC count without anemia (with anemia it points to a trait instead)."""
+def _masked_polycythemia(s: Situation) -> tuple[Finding, ...]:
+    """What raises the question of a masked polycythemia vera, or () when nothing does.
+
+    A high Hb or Hct; a high RBC count without anemia (with anemia it points to a trait instead),
+    unless a myeloproliferative clue comes with it; or an Hb that is not low for the degree of iron
+    deficiency with leukocytosis or thrombocytosis (NHS haematology pathways).
+    """
     f = s.findings
-    return f.erythrocytosis or (f.high_rbc if f.anemia is None else None)
+    clues = tuple(c for c in (f.leukocytosis, f.thrombocytosis) if c is not None)
+    if f.erythrocytosis is not None:
+        return (f.erythrocytosis, *clues)
+    if f.high_rbc is not None and (f.anemia is None or clues):
+        return (f.high_rbc, *clues)
+    if f.anemia is None and clues:
+        return clues
+    return ()
 
 
 def _anemia(s: Situation) -> tuple[str, ...]:
@@ -80,7 +93,7 @@ def _headline(s: Situation, iron: Finding, who: str) -> str:
 def iron_advice(s: Situation) -> str:
     if s.patient.has(Diagnosis.POLYCYTHEMIA_VERA):
         return "Polycythemia vera is on record: iron can raise the hematocrit; agree iron with hematology."
-    if _masked_polycythemia(s) is not None:
+    if _masked_polycythemia(s):
         return "Hold plain iron replacement until polycythemia vera is excluded (see the polycythemia card)."
     if s.patient.iron_names:
         return f"Iron is already prescribed ({', '.join(s.patient.iron_names)})."
@@ -201,22 +214,43 @@ def child(s: Situation) -> Recommendation | None:
 def masked_polycythemia(s: Situation) -> Recommendation | None:
     iron = _deficient(s)
     high = _masked_polycythemia(s)
-    if iron is None or high is None or s.patient.is_child or s.patient.has(Diagnosis.POLYCYTHEMIA_VERA):
+    if iron is None or not high or s.patient.is_child or s.patient.has(Diagnosis.POLYCYTHEMIA_VERA):
         return None
     orders, already = s.plan(JAK2_V617F, ERYTHROPOIETIN, HEMATOLOGY_REFERRAL)
-    what = "erythrocytosis" if high.id == "erythrocytosis" else "a high RBC count"
+    what = {
+        "erythrocytosis": "erythrocytosis",
+        "high-rbc": "a high RBC count",
+        "leukocytosis": "leukocytosis",
+        "thrombocytosis": "thrombocytosis",
+        "extreme-thrombocytosis": "thrombocytosis",
+    }
+    named_findings = list(dict.fromkeys(what[x.id] for x in high))
+    clues = [x for x in high if x.id not in ("erythrocytosis", "high-rbc")]
+    if high[0].id in ("leukocytosis", "thrombocytosis", "extreme-thrombocytosis"):
+        named_findings.insert(0, "an Hb not low")
     return Recommendation(
         rule=MASKED_POLYCYTHEMIA,
         indicator="warning",
-        summary=f"Low ferritin with {what}: polycythemia vera may be masked; consider JAK2, EPO, hematology",
+        summary=f"Low ferritin with {and_list(named_findings)}: polycythemia vera may be masked; "
+        "consider JAK2, EPO, hematology",
         reasoning=(
             iron.statement,
-            high.statement,
+            *(x.statement for x in high),
             "Iron deficiency can mask polycythemia vera, and iron repletion can raise the hematocrit "
             "(Bessman 1977): do not just give iron.",
+            *(
+                (
+                    "An unexplained rise in white cells or platelets with it is a myeloproliferative clue "
+                    "(Keohane 2013, as NHS haematology pathways apply it).",
+                )
+                if clues
+                else ()
+            ),
         ),
-        evidence=(*EVIDENCE, "hematocrit", "rbc"),
-        citations=_citations(iron, BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA),
+        evidence=(*EVIDENCE, "hematocrit", "rbc", *(("wbc", "platelets") if clues else ())),
+        citations=_citations(
+            iron, BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA, *((KEOHANE_2013_ERYTHROCYTOSIS,) if clues else ())
+        ),
         orders=orders,
         already=already,
     )

@@ -11,6 +11,7 @@ from service.rules import (
     data_quality,
     erythrocytosis,
     hemolysis,
+    high_counts,
     inflammation,
     iron_deficiency,
     iron_studies,
@@ -24,10 +25,12 @@ from service.rules import (
 from service.rules.model import Rule
 
 WORKUP_RULES: tuple[Rule, ...] = (
+    severity.verify_result,
     severity.severe_anemia,
     cytopenias.cytopenias,
     iron_deficiency.masked_polycythemia,
     erythrocytosis.erythrocytosis,
+    high_counts.extreme_thrombocytosis,
     iron_deficiency.source_search,
     refractory.irida_pattern,
     refractory.no_rise_on_iron,
@@ -43,6 +46,7 @@ WORKUP_RULES: tuple[Rule, ...] = (
     thalassemia.hb_variant,
     thalassemia.beta_thalassemia_trait,
     thalassemia.hba2_while_iron_deficient,
+    thalassemia.hbf_raised,
     thalassemia.thalassemia_screen,
     thalassemia.alpha_thalassemia_suspected,
     hemolysis.loss_or_hemolysis,

@@ -22,6 +22,7 @@ BETA_TRAIT = RuleId("beta-thalassemia-trait", "HbA2 above 3.5 %: beta-thalassemi
 HBA2_WHILE_DEFICIENT = RuleId("hba2-while-iron-deficient", "Normal HbA2 measured while iron deficient")
 HB_VARIANT = RuleId("hb-variant-in-a2-window", "HbA2 above 10 %: HbE or another variant, not a trait")
 HBS = RuleId("hbs-present", "HbS present: sickle trait or a sickle syndrome, not beta-thalassemia trait")
+HBF_RAISED = RuleId("hbf-raised", "Raised HbF: delta-beta thalassemia, HPFH or a hemoglobinopathy")
 ALPHA_TRAIT = RuleId(
     "alpha-thalassemia-suspected", "Normal HbA2 and HbF, iron replete: alpha-thalassemia trait?"
 )
@@ -245,4 +246,35 @@ def hbs_present(s: Situation) -> Recommendation | None:
         ),
         evidence=EVIDENCE,
         citations=(NHS_SCT_HANDBOOK,),
+    )
+
+
+def hbf_raised(s: Situation) -> Recommendation | None:
+    """A raised HbF is a finding of its own, unless a beta-thalassemia or HbS explains it."""
+    f = s.findings
+    hbf = s.labs.get("hbf")
+    if f.hbf_raised is None or hbf is None or (f.microcytosis is None and f.anemia is None):
+        return None
+    if f.hba2_raised or f.hbs_present or any(s.patient.has(d) for d in _EXPLAINS_HBA2):
+        return None
+    orders, already = s.plan(HEMATOLOGY_REFERRAL)
+    return Recommendation(
+        rule=HBF_RAISED,
+        indicator="info",
+        summary=f"HbF {hbf.display()} is raised: consistent with delta-beta thalassemia, HPFH or a "
+        "hemoglobinopathy; consider hematology",
+        reasoning=(
+            *_statements(f.microcytosis, f.iron, f.hbf_raised, f.hba2_not_raised),
+            "A raised HbF with small cells and a normal HbA2 fits delta-beta thalassemia; HPFH and other "
+            "variants raise it too: hematology review of the HPLC (AAFP 2010).",
+        ),
+        evidence=EVIDENCE,
+        citations=(AAFP_2010_MICROCYTOSIS,),
+        orders=orders,
+        already=already,
+        notes=(
+            ("An adult HbF above 2 % counts as raised when the lab gives no range (design default).",)
+            if f.hbf_raised.design_default
+            else ()
+        ),
     )

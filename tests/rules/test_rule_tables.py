@@ -88,6 +88,54 @@ URGENT: list[Row] = [
     ),
 ]
 
+SILENT_BEFORE: list[Row] = [
+    (
+        "iron loading, microcytic anemia, normal HbA2, no RBC count, no CRP: sideroblastic pattern",
+        dict(hemoglobin=10.5, mcv=72, ferritin=900, tsat=70, hba2=2.5),
+        [("sideroblastic-pattern", "warning")],
+    ),
+    (
+        "iron loading, no RBC count and no HbA2: names both causes, does not wait",
+        dict(hemoglobin=10.5, mcv=72, ferritin=900, tsat=70),
+        [("sideroblastic-pattern", "warning")],
+    ),
+    (
+        "Hb 1.4 g/dL, below the plausible range: verify now",
+        dict(hemoglobin=1.4, mcv=70),
+        [("verify-result-now", "critical"), ("no-ferritin", "info")],
+    ),
+    (
+        "platelets 1200, normal red cells",
+        dict(hemoglobin=13.0, mcv=85, platelets=1200),
+        [("extreme-thrombocytosis", "warning")],
+    ),
+    (
+        "HbF 0.8 % with no lab range counts as normal in an adult: the alpha path is reached",
+        dict(sex="male", age=30, hemoglobin=12.1, mcv=66, rbc=6.2, ferritin=80, hba2=2.6, hbf=0.8),
+        [("alpha-thalassemia-suspected", "info")],
+    ),
+    (
+        "HbF 8 % with a normal HbA2: raised HbF, hematology review",
+        dict(sex="male", age=30, hemoglobin=12.1, mcv=66, rbc=6.2, ferritin=80, hba2=2.6, hbf=8.0),
+        [("hbf-raised", "info")],
+    ),
+    (
+        "woman 34, ferritin 8 with Hb 12.8 not low and WBC 13: masked polycythemia",
+        dict(hemoglobin=12.8, mcv=74, ferritin=8, wbc=13.0),
+        [("iron-deficiency-erythrocytosis", "warning"), ("iron-deficiency-premenopausal", "info")],
+    ),
+    (
+        "man 55, anemic, ferritin 8, RBC 6.3 and platelets 600: masked polycythemia",
+        dict(sex="male", age=55, hemoglobin=12.5, mcv=68, rbc=6.3, ferritin=8, platelets=600),
+        [("iron-deficiency-erythrocytosis", "warning"), ("iron-deficiency-source", "warning")],
+    ),
+    (
+        "woman 34, anemic, ferritin 8, platelets 600 alone: reactive, no polycythemia card",
+        dict(hemoglobin=10.5, mcv=72, ferritin=8, platelets=600),
+        [("iron-deficiency-premenopausal", "info")],
+    ),
+]
+
 HISTORY: list[Row] = [
     (
         "woman 34 on oral iron 30 days, Hb 10.0 -> 10.1: no rise",
@@ -184,6 +232,11 @@ def test_thalassemia(who: str, given: dict[str, Any], cards: list[tuple[str, str
 
 @pytest.mark.parametrize(("who", "given", "cards"), URGENT, ids=ids(URGENT))
 def test_urgent_and_other_lineages(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
+    assert fired(situation(**given)) == cards
+
+
+@pytest.mark.parametrize(("who", "given", "cards"), SILENT_BEFORE, ids=ids(SILENT_BEFORE))
+def test_patterns_that_were_silent(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
     assert fired(situation(**given)) == cards
 
 
