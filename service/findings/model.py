@@ -38,6 +38,8 @@ class Findings:
     microcytosis: Finding | None = None
     hypochromia: Finding | None = None
     erythrocytosis: Finding | None = None
+    erythrocytosis_persistent: Finding | None = None  # raised on a count >= 8 weeks earlier too
+    erythrocytosis_urgent: Finding | None = None  # Hct above 60 % men, 56 % women
     high_rbc: Finding | None = None
     mchc_artifact: Finding | None = None
     inflammation: Finding | None = None
@@ -62,6 +64,8 @@ class Findings:
     thrombocytopenia: Finding | None = None
     cytopenia: Finding | None = None  # id "pancytopenia" or "bicytopenia"
     critical_cytopenia: Finding | None = None
+    moderate_cytopenia: Finding | None = None  # one line moderately low: hematology
+    cytopenia_persistent: Finding | None = None  # two lines low on a count >= 4 weeks earlier too
     reticulocyte_response: Finding | None = None
     hypoxemia: Finding | None = None
     lead_elevated: Finding | None = None

@@ -52,6 +52,11 @@ MCHC_ARTIFACT = 37.0  # g/dL: above this, suspect a measurement artifact and rep
 # BSH: a hematocrit persistently above these on two samples ~3 months apart warrants investigation.
 HCT_PERSISTENT_MEN = 52.0  # %
 HCT_PERSISTENT_WOMEN = 48.0
+# Urgent, outside cyanotic heart disease (Keohane 2013; NHS haematology pathways).
+HCT_URGENT_MEN = 60.0  # %
+HCT_URGENT_WOMEN = 56.0
+# Persistent: two raised counts at least 8 weeks apart before JAK2/EPO (NHS pathways: repeat in ~2 months).
+ERYTHROCYTOSIS_REPEAT_DAYS = 56
 SPO2_HYPOXEMIA = 92.0  # %, below this hypoxemia points to a secondary erythrocytosis (MSD)
 
 # --- cytopenias (design default, docs/workup.md#cytopenia-thresholds) ------------------------
@@ -60,6 +65,15 @@ ANC_LOW = 1.5  # 10*9/L: a low neutrophil count counts as the white-cell lineage
 PLATELETS_LOW = 150.0  # 10*9/L
 ANC_CRITICAL = 0.5  # below this, or platelets below PLATELETS_CRITICAL, the card is critical
 PLATELETS_CRITICAL = 20.0
+# A warning with hematology needs one line moderately low, or the cytopenias persisting on a count
+# at least 4 weeks apart (no more than a year apart); otherwise an info card asks for a repeat count
+# with differential and smear (design default, docs/workup.md#cytopenias).
+HB_MODERATE = 10.0  # g/dL
+PLATELETS_MODERATE = 100.0
+ANC_MODERATE = 1.0
+WBC_MODERATE = 3.0
+CYTOPENIA_REPEAT_DAYS = 28
+CYTOPENIA_PERSISTENCE_MAX_DAYS = 365
 
 # --- high counts: myeloproliferative clues (NHS haematology pathways: York & Scarborough 2025,
 # Dumfries & Galloway 2024, "concomitant unexplained increase in white cell or platelet count") ---
