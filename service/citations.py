@@ -103,3 +103,8 @@ KEOHANE_2013_ERYTHROCYTOSIS = Citation(
     "pathways apply it",
     "https://www.bmj.com/content/347/bmj.f6667",
 )
+BSH_2020_PREGNANCY = Citation(
+    "BSH 2020: UK guideline on the management of iron deficiency in pregnancy (Pavord et al., Br J "
+    "Haematol 2020;188:819-830)",
+    "https://doi.org/10.1111/bjh.16221",
+)

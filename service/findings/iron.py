@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from service.citations import AAFP_2007_IDA, AASLD_2011_HEMOCHROMATOSIS, AGA_2020_IDA, WHO_2020_FERRITIN
+from service.citations import (
+    AAFP_2007_IDA,
+    AASLD_2011_HEMOCHROMATOSIS,
+    AGA_2020_IDA,
+    BSH_2020_PREGNANCY,
+    WHO_2020_FERRITIN,
+)
 from service.dates import day
 from service.findings import thresholds as t
 from service.findings.model import Finding, IronStatus
@@ -76,6 +82,14 @@ def iron_status(
             f"Iron deficiency: ferritin {value} is below {number(cutoff.value)} µg/L ({cutoff.basis}).",
             ("ferritin", "crp") if inflamed else ("ferritin",),
             WHO_2020_FERRITIN,
+        )
+    if patient.pregnant and not inflamed and ferritin.is_below(t.FERRITIN_ID_PREGNANCY):
+        return IronStatus.DEFICIENT, Finding(
+            "iron-deficiency",
+            f"Iron deficiency in pregnancy: ferritin {value} is below {number(t.FERRITIN_ID_PREGNANCY)} µg/L "
+            "(BSH 2020).",
+            ("ferritin",),
+            BSH_2020_PREGNANCY,
         )
     adult = patient.age is not None and patient.age.years >= t.ADULT_AGE
     if not inflamed and anemic and adult and ferritin.is_below(t.FERRITIN_ID_IN_ANEMIA):

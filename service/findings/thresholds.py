@@ -90,6 +90,7 @@ FERRITIN_ID = 15.0  # ug/L, WHO 2020, >= 5 years
 FERRITIN_ID_UNDER_5 = 12.0
 FERRITIN_ID_INFLAMED = 70.0  # with inflammation, >= 5 years
 FERRITIN_ID_INFLAMED_UNDER_5 = 30.0
+FERRITIN_ID_PREGNANCY = 30.0  # ug/L, BSH 2020 (Pavord et al.): indicates iron deficiency in pregnancy
 FERRITIN_ID_IN_ANEMIA = 45.0  # AGA 2020: sensitivity 85 %, specificity 92 %
 FERRITIN_INFLAMED_MAX_ID = 100.0  # with inflammation, ferritin up to 100 still allows ID
 FERRITIN_ID_UNLIKELY = 100.0  # without inflammation, ferritin >= 100 makes ID unlikely
@@ -101,6 +102,9 @@ TSAT_IRON_LOADING = 45.0  # %, with a high ferritin: iron loading (AASLD 2011)
 # work-ups commonly use). Unknown sex takes the lower one, which warns more.
 FERRITIN_HIGH_MEN = 300.0  # ug/L
 FERRITIN_HIGH_WOMEN = 200.0
+
+# In pregnancy, BSH 2020: a diagnostic trial of oral iron, the count repeated after 2-3 weeks.
+PREGNANCY_REPEAT_WEEKS = "2–3"
 
 # --- response to oral iron (BSG 2021) ---------------------------------------------------------
 HB_RISE_ON_IRON = 1.0  # g/dL (BSG: 10 g/L) expected within 2-4 weeks of oral iron

@@ -22,12 +22,13 @@ from service.citations import (
     AGA_2020_IDA,
     BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA,
     BSG_2021_IDA,
+    BSH_2020_PREGNANCY,
     CDC_2021_LEAD,
     KEOHANE_2013_ERYTHROCYTOSIS,
     Citation,
 )
 from service.findings import thresholds as t
-from service.findings.model import Finding
+from service.findings.model import Finding, IronStatus
 from service.formatting import number
 from service.patient.model import Diagnosis, Sex
 from service.rules.model import Recommendation, RuleId, Situation, and_list
@@ -35,9 +36,8 @@ from service.rules.model import Recommendation, RuleId, Situation, and_list
 SOURCE_SEARCH = RuleId(
     "iron-deficiency-source", "Iron deficiency in a man or postmenopausal woman: find the source"
 )
-PREMENOPAUSAL = RuleId(
-    "iron-deficiency-premenopausal", "Iron deficiency in a premenopausal or pregnant woman"
-)
+PREMENOPAUSAL = RuleId("iron-deficiency-premenopausal", "Iron deficiency in a premenopausal woman")
+PREGNANCY = RuleId("iron-deficiency-pregnancy", "Iron deficiency or microcytic anemia in pregnancy")
 CHILD = RuleId("iron-deficiency-child", "Iron deficiency in a child")
 MASKED_POLYCYTHEMIA = RuleId(
     "iron-deficiency-erythrocytosis", "Iron deficiency with a high Hb, Hct or RBC count"
@@ -156,12 +156,12 @@ def source_search(s: Situation) -> Recommendation | None:
 def premenopausal(s: Situation) -> Recommendation | None:
     iron = _deficient(s)
     p = s.patient
-    if iron is None or p.is_child or p.sex is not Sex.FEMALE or (p.postmenopausal and not p.pregnant):
+    if iron is None or p.is_child or p.sex is not Sex.FEMALE or p.postmenopausal or p.pregnant:
         return None
-    who = "pregnancy" if p.pregnant else "a premenopausal woman"
+    who = "a premenopausal woman"
     orders, already = s.plan(TTG_IGA, TOTAL_IGA)
     action = "assess losses; consider celiac serology" if orders else "assess menstrual and other losses"
-    losses = "other losses" if p.pregnant else "menstrual and other losses"
+    losses = "menstrual and other losses"
     celiac = " and consider celiac serology (BSG 2021)" if orders else ""
     return Recommendation(
         rule=PREMENOPAUSAL,
@@ -178,6 +178,48 @@ def premenopausal(s: Situation) -> Recommendation | None:
         citations=_citations(iron, AGA_2020_IDA, BSG_2021_IDA),
         orders=orders,
         already=already,
+    )
+
+
+def pregnancy(s: Situation) -> Recommendation | None:
+    """BSH 2020: a diagnostic trial of oral iron first; GI evaluation only for GI symptoms or no response."""
+    f = s.findings
+    p = s.patient
+    if not p.pregnant or p.is_child:
+        return None
+    iron = _deficient(s)
+    untested = f.iron_status is IronStatus.UNKNOWN and f.anemia is not None and f.microcytosis is not None
+    if iron is None and not untested:
+        return None
+    weeks = t.PREGNANCY_REPEAT_WEEKS
+    if iron is not None:
+        headline = _headline(s, iron, "pregnancy")
+    else:
+        values = ", ".join(v for v in (s.show("hemoglobin"), s.show("mcv")) if v)
+        headline = f"Microcytic anemia in pregnancy ({values})"
+    trial = (
+        "iron is prescribed: repeat the count"
+        if p.iron_names
+        else "consider a trial of oral iron; repeat the count"
+    )
+    reasoning = [
+        *_anemia(s),
+        *((iron.statement,) if iron is not None else ()),
+        f"In pregnancy BSH 2020 advises a diagnostic trial of oral iron and a repeat count after {weeks} "
+        "weeks: a rise confirms iron deficiency; a ferritin below 30 µg/L indicates it.",
+        "With a poor response check adherence and consider other causes, the thalassemia path among them "
+        "(Hb electrophoresis/HPLC, as offered by antenatal screening).",
+        "The endoscopic source search of AGA 2020 and BSG 2021 addresses non-pregnant adults: refer for GI "
+        "evaluation only with GI symptoms or no response to iron.",
+        iron_advice(s),
+    ]
+    return Recommendation(
+        rule=PREGNANCY,
+        indicator="info",
+        summary=f"{headline}: {trial} in {weeks} weeks",
+        reasoning=tuple(reasoning),
+        evidence=EVIDENCE,
+        citations=(BSH_2020_PREGNANCY,),
     )
 
 

@@ -36,6 +36,7 @@ WORKUP_RULES: tuple[Rule, ...] = (
     refractory.no_rise_on_iron,
     sideroblastic.sideroblastic_pattern,
     lead.elevated_lead,
+    iron_deficiency.pregnancy,
     iron_deficiency.premenopausal,
     iron_deficiency.child,
     iron_studies.no_ferritin,

@@ -192,6 +192,26 @@ CALM: list[Row] = [
     ),
 ]
 
+PREGNANT = "72892002"  # SNOMED CT "Normal pregnancy", as Synthea writes it
+
+PREGNANCY: list[Row] = [
+    (
+        "pregnant 20 weeks, ferritin 10: BSH 2020 trial of iron, no celiac serology or GI referral",
+        dict(hemoglobin=10.2, mcv=76, ferritin=10, conditions=(PREGNANT,), onset_days=140),
+        [("iron-deficiency-pregnancy", "info")],
+    ),
+    (
+        "pregnant 20 weeks, ferritin 25: below 30 indicates iron deficiency in pregnancy (BSH 2020)",
+        dict(hemoglobin=10.2, mcv=76, ferritin=25, conditions=(PREGNANT,), onset_days=140),
+        [("iron-deficiency-pregnancy", "info")],
+    ),
+    (
+        "pregnant, microcytic anemia, no ferritin: a trial of iron, and ferritin",
+        dict(hemoglobin=10.0, mcv=76, conditions=(PREGNANT,), onset_days=140),
+        [("iron-deficiency-pregnancy", "info"), ("no-ferritin", "info")],
+    ),
+]
+
 HISTORY: list[Row] = [
     (
         "woman 34 on oral iron 30 days, Hb 10.0 -> 10.1: no rise",
@@ -298,6 +318,11 @@ def test_patterns_that_were_silent(who: str, given: dict[str, Any], cards: list[
 
 @pytest.mark.parametrize(("who", "given", "cards"), CALM, ids=ids(CALM))
 def test_calm(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
+    assert fired(situation(**given)) == cards
+
+
+@pytest.mark.parametrize(("who", "given", "cards"), PREGNANCY, ids=ids(PREGNANCY))
+def test_pregnancy(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
     assert fired(situation(**given)) == cards
 
 
