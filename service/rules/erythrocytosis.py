@@ -56,7 +56,7 @@ def erythrocytosis(s: Situation) -> Recommendation | None:
     if iron_deficiency.masked_polycythemia(s) is not None or thalassemia.screen_pending(s):
         return None
     value = s.show("hematocrit") if "hematocrit" in found.evidence else s.show("hemoglobin")
-    hypoxic = f" with {s.show('spo2')}, pointing to a secondary cause" if f.hypoxemia else ""
+    hypoxic = f" with {s.show('spo2')} (hypoxemia)" if f.hypoxemia else ""
     # Small cells with a raised Hb/Hct are the seed condition: investigated on the first count.
     investigate = f.erythrocytosis_persistent or f.erythrocytosis_urgent or f.microcytosis
     if investigate is None:

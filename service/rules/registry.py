@@ -22,9 +22,10 @@ from service.rules import (
     sideroblastic,
     thalassemia,
 )
-from service.rules.model import Rule
+from service.rules.model import Recommendation, Rule, Situation
+from service.rules.never_silent import next_step
 
-WORKUP_RULES: tuple[Rule, ...] = (
+_CORE_RULES: tuple[Rule, ...] = (
     severity.verify_result,
     severity.severe_anemia,
     cytopenias.cytopenias,
@@ -53,6 +54,16 @@ WORKUP_RULES: tuple[Rule, ...] = (
     hemolysis.loss_or_hemolysis,
     data_quality.check_results,
 )
+
+
+def never_silent(s: Situation) -> Recommendation | None:
+    """Last: small cells no other rule answers still get the next step (service/rules/never_silent.py)."""
+    if any(rule(s) is not None for rule in _CORE_RULES):
+        return None
+    return next_step(s)
+
+
+WORKUP_RULES: tuple[Rule, ...] = (*_CORE_RULES, never_silent)
 
 # order-select: why iron may not help this patient, one card for every reason that applies.
 PRESCRIBING_RULES: tuple[Rule, ...] = (prescribing.iron_order,)
