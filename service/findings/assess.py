@@ -29,6 +29,7 @@ def assess(
         anemia=anemia,
         severe_anemia=severe,
         microcytosis=microcytosis,
+        microcytosis_history=blood_count.microcytosis_history(labs, patient, microcytosis),
         hypochromia=blood_count.hypochromia(labs),
         erythrocytosis=erythrocytosis,
         erythrocytosis_persistent=blood_count.erythrocytosis_persistent(labs, patient, erythrocytosis),

@@ -75,6 +75,42 @@ def microcytosis(labs: Labs, patient: PatientContext, notes: list[str]) -> Findi
     )
 
 
+def microcytosis_history(labs: Labs, patient: PatientContext, found: Finding | None) -> Finding | None:
+    """Long-standing (small on a count >= 12 months before) or new (after a normal MCV) microcytosis."""
+    latest = labs.get("mcv")
+    if found is None or latest is None or patient.age is None:
+        return None
+    threshold = t.microcytosis_threshold(patient.age, latest.low)
+    if threshold is None:
+        return None
+    earlier = [r for r in labs.series("mcv") if r.when < latest.when and r.source != latest.source]
+    old = latest.when - timedelta(days=t.MICROCYTOSIS_LONG_STANDING_DAYS)
+    small_long_ago = [r for r in earlier if r.when <= old and r.is_below(threshold.value)]
+    normal = [r for r in earlier if r.is_below(threshold.value) is False]
+    if normal and (not small_long_ago or normal[-1].when > small_long_ago[-1].when):
+        last = normal[-1]
+        return Finding(
+            "microcytosis-new",
+            f"New microcytosis: MCV was {last.display()} on {last.date}, not small; a microcytosis new "
+            "since a normal MCV points first to an acquired cause, iron deficiency or blood loss "
+            "(AAFP 2010).",
+            ("mcv",),
+            AAFP_2010_MICROCYTOSIS,
+        )
+    if small_long_ago:
+        first = small_long_ago[0]
+        return Finding(
+            "microcytosis-long-standing",
+            f"Long-standing microcytosis: MCV was already {first.display()} on {first.date}, at least 12 "
+            "months before; this favours a thalassemia trait or another inherited cause over new iron "
+            "deficiency (AAFP 2010: review the prior counts).",
+            ("mcv",),
+            AAFP_2010_MICROCYTOSIS,
+            design_default=True,
+        )
+    return None
+
+
 def hypochromia(labs: Labs) -> Finding | None:
     mch = labs.get("mch")
     if mch is None:

@@ -36,6 +36,7 @@ class Findings:
     anemia: Finding | None = None
     severe_anemia: Finding | None = None
     microcytosis: Finding | None = None
+    microcytosis_history: Finding | None = None  # id "microcytosis-long-standing" or "microcytosis-new"
     hypochromia: Finding | None = None
     erythrocytosis: Finding | None = None
     erythrocytosis_persistent: Finding | None = None  # raised on a count >= 8 weeks earlier too

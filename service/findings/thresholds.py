@@ -39,6 +39,9 @@ MCV_CHILD_LIMITS: tuple[tuple[int, int, float], ...] = (
     (72, 144, 77.0),
     (144, 216, 78.0),
 )
+# Long-standing microcytosis: a small MCV on a count at least this long before (AAFP 2010: review the
+# prior counts; a trait is lifelong, new iron deficiency is not). Design default: 12 months.
+MICROCYTOSIS_LONG_STANDING_DAYS = 365
 MCH_LOW = 27.0  # pg, design default when the lab gives no range
 
 # --- erythrocytosis and RBC count (adults) -------------------------------------------------

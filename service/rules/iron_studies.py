@@ -22,7 +22,7 @@ def no_ferritin(s: Situation) -> Recommendation | None:
     picture = "Microcytic anemia" if f.anemia else "Microcytosis"
     values = ", ".join(v for v in (s.show("hemoglobin") if f.anemia else "", s.show("mcv")) if v)
     tests = "ferritin with CRP" if CRP in orders else "ferritin"
-    reasoning = [x.statement for x in (f.anemia, f.microcytosis) if x is not None]
+    reasoning = [x.statement for x in (f.anemia, f.microcytosis, f.microcytosis_history) if x is not None]
     reasoning.append(
         f"No usable ferritin from the last {s.settings.iron_lookback_days} days: ferritin is the first test "
         "in microcytosis, as iron deficiency is its commonest cause (AAFP 2010)."

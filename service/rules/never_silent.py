@@ -97,7 +97,8 @@ def next_step(s: Situation) -> Recommendation | None:
     if not orders and not deficient:
         return None
     values = ", ".join(v for v in (s.show("hemoglobin"), s.show("mcv"), s.show("ferritin")) if v)
-    reasoning = [x.statement for x in (f.anemia, f.microcytosis, f.erythrocytosis, f.iron) if x is not None]
+    shown_findings = (f.anemia, f.microcytosis, f.microcytosis_history, f.erythrocytosis, f.iron)
+    reasoning = [x.statement for x in shown_findings if x is not None]
     if deficient:
         action = "find the cause of the iron deficiency"
         reasoning.append(

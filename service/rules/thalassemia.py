@@ -65,7 +65,7 @@ def thalassemia_screen(s: Situation) -> Recommendation | None:
         indicator="info",
         summary=f"{picture} with normal ferritin and {shown}: consider Hb electrophoresis/HPLC{first}",
         reasoning=(
-            *_statements(f.microcytosis, f.iron, pattern),
+            *_statements(f.microcytosis, f.microcytosis_history, f.iron, pattern),
             "Hemoglobin electrophoresis/HPLC measures HbA2 and HbF: HbA2 above 3.5 % identifies "
             "beta-thalassemia trait (AAFP 2010).",
             *_erythrocytosis_waits(s),
