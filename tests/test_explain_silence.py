@@ -32,6 +32,7 @@ def explain(case_name: str) -> str:
     [
         ("06-ferritin-already-ordered", "every next step is already resulted or ordered"),
         ("41-known-beta-thalassemia-trait", "a known diagnosis explains it"),
+        ("119-known-trait-explains-mild-erythrocytosis", "a known diagnosis explains it"),
     ],
 )
 def test_no_card_for_small_cells_says_why(case_name: str, reason: str) -> None:

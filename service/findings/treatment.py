@@ -97,12 +97,16 @@ def iron_therapy_at(patient: PatientContext, when: datetime) -> IronPrescription
 
 
 def hb_falling_on_iron(labs: Labs, patient: PatientContext, settings: WorkupSettings) -> Finding | None:
-    """The latest hemoglobin at least 1 g/dL below one from since (or up to 90 days before) the iron began."""
+    """The latest hemoglobin at least 1 g/dL below a recent one from since (or just before) the iron began."""
     latest = labs.get("hemoglobin")
     started = [p.started for p in patient.iron_prescriptions if p.started is not None]
     if latest is None or not started or not latest.exact:
         return None
-    oldest = min(started) - timedelta(days=settings.cbc_lookback_days)
+    # A fall is recent: against a hemoglobin of the last iron_response_max_days, never one years old.
+    oldest = max(
+        min(started) - timedelta(days=settings.cbc_lookback_days),
+        latest.when - timedelta(days=settings.iron_response_max_days),
+    )
     earlier = [r for r in labs.series("hemoglobin") if r.exact and oldest <= r.when < latest.when]
     if not earlier:
         return None

@@ -55,6 +55,8 @@ def erythrocytosis(s: Situation) -> Recommendation | None:
         return None
     if iron_deficiency.masked_polycythemia(s) is not None or thalassemia.screen_pending(s):
         return None
+    if _explained_by_trait(s):
+        return None
     value = s.show("hematocrit") if "hematocrit" in found.evidence else s.show("hemoglobin")
     hypoxic = f" with {s.show('spo2')} (hypoxemia)" if f.hypoxemia else ""
     # Small cells with a raised Hb/Hct are the seed condition: investigated on the first count.
@@ -118,4 +120,16 @@ def _first_count(s: Situation, value: str, hypoxic: str) -> Recommendation:
             f"Persistence means two raised counts at least {t.ERYTHROCYTOSIS_REPEAT_DAYS // 7} weeks apart "
             "(NHS haematology pathways).",
         ),
+    )
+
+
+def _explained_by_trait(s: Situation) -> bool:
+    """A thalassemia trait on record explains small cells with a mildly raised Hb/Hct (Bessman 1977),
+    not iron deficiency nor an Hct above the urgent limits."""
+    f = s.findings
+    return (
+        s.patient.known_thalassemia is not None
+        and f.microcytosis is not None
+        and f.erythrocytosis_urgent is None
+        and not f.iron_status.deficient
     )

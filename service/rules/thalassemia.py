@@ -164,7 +164,12 @@ def alpha_thalassemia_suspected(s: Situation) -> Recommendation | None:
         indicator="info",
         summary="Microcytosis with normal HbA2, HbF and ferritin: consider alpha-globin gene analysis",
         reasoning=(
-            *_statements(f.microcytosis, f.hba2_not_raised, f.iron),
+            *_statements(
+                f.microcytosis,
+                f.hba2_not_raised,
+                f.hbf_normal if f.hbf_normal.design_default else None,
+                f.iron,
+            ),
             "Persistent microcytosis with normal HbA2 and HbF in an iron-replete patient suggests "
             "alpha-thalassemia trait, which only DNA testing confirms (AAFP 2010).",
         ),
@@ -172,6 +177,11 @@ def alpha_thalassemia_suspected(s: Situation) -> Recommendation | None:
         citations=_cited(f.microcytosis, f.iron, more=(AAFP_2010_MICROCYTOSIS,)),
         orders=orders,
         already=already,
+        notes=(
+            ("An adult HbF up to 2 % counts as normal when the lab gives no range (design default).",)
+            if f.hbf_normal.design_default
+            else ()
+        ),
     )
 
 
