@@ -108,3 +108,7 @@ BSH_2020_PREGNANCY = Citation(
     "Haematol 2020;188:819-830)",
     "https://doi.org/10.1111/bjh.16221",
 )
+KDIGO_2012_ANEMIA_CKD = Citation(
+    "KDIGO 2012: Clinical Practice Guideline for Anemia in Chronic Kidney Disease",
+    "https://kdigo.org/guidelines/anemia-in-ckd/",
+)

@@ -17,7 +17,7 @@ def assess(
     anemia, severe = blood_count.anemia(labs, patient, notes)
     inflammation = iron.inflammation(labs)
     status, iron_finding = iron.iron_status(
-        labs, patient, inflammation is not None, anemia is not None, notes
+        labs, patient, inflammation is not None, anemia is not None, notes, derived
     )
     raised, not_raised = hemoglobins.hba2(labs)
     microcytosis = blood_count.microcytosis(labs, patient, notes)

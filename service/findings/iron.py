@@ -10,6 +10,7 @@ from service.citations import (
     AASLD_2011_HEMOCHROMATOSIS,
     AGA_2020_IDA,
     BSH_2020_PREGNANCY,
+    KDIGO_2012_ANEMIA_CKD,
     WHO_2020_FERRITIN,
 )
 from service.dates import day
@@ -20,7 +21,7 @@ from service.formatting import number
 from service.labs.derived import TSAT_DISAGREEMENT_POINTS, Derived
 from service.labs.panel import Labs
 from service.labs.results import LabResult
-from service.patient.model import IronPrescription, PatientContext
+from service.patient.model import Diagnosis, IronPrescription, PatientContext
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,12 @@ def inflammation(labs: Labs) -> Finding | None:
 
 
 def iron_status(
-    labs: Labs, patient: PatientContext, inflamed: bool, anemic: bool, notes: list[str]
+    labs: Labs,
+    patient: PatientContext,
+    inflamed: bool,
+    anemic: bool,
+    notes: list[str],
+    derived: Derived | None = None,
 ) -> tuple[IronStatus, Finding | None]:
     """Where ferritin stands against the WHO 2020 cutoffs, AGA 2020 in anemia, and the inflammation band."""
     ferritin = labs.get("ferritin")
@@ -118,6 +124,9 @@ def iron_status(
     treated = iron_therapy_at(patient, ferritin.when)
     if treated is not None:
         return _on_treatment(labs, patient, ferritin, treated)
+    ckd = _ckd_iron_trial(labs, derived, patient, ferritin, anemic)
+    if ckd is not None:
+        return IronStatus.POSSIBLE, ckd
     unlikely = not inflamed and ferritin.is_below(t.FERRITIN_ID_UNLIKELY) is False
     statement = (
         f"Iron deficiency unlikely: ferritin {value} is at least {number(t.FERRITIN_ID_UNLIKELY)} µg/L "
@@ -126,6 +135,29 @@ def iron_status(
         else f"Iron replete by ferritin: {value} is not below {number(cutoff.value)} µg/L ({cutoff.basis})."
     )
     return IronStatus.REPLETE, Finding("iron-replete", statement, ("ferritin",), WHO_2020_FERRITIN)
+
+
+def _ckd_iron_trial(
+    labs: Labs, derived: Derived | None, patient: PatientContext, ferritin: LabResult, anemic: bool
+) -> Finding | None:
+    """KDIGO 2012: in CKD with anemia, ferritin <= 500 and TSAT <= 30 % is iron deficiency, functional or
+    absolute, and an iron trial is suggested: never "iron replete"."""
+    if not anemic or not patient.has(Diagnosis.CHRONIC_KIDNEY_DISEASE) or derived is None:
+        return None
+    tsat = saturation(labs, derived)
+    if tsat is None or tsat.is_above(t.CKD_TSAT_IRON_TRIAL) is not False:
+        return None
+    if ferritin.is_above(t.CKD_FERRITIN_IRON_TRIAL) is not False:
+        return None
+    return Finding(
+        "iron-deficiency-ckd",
+        f"In chronic kidney disease with anemia, ferritin {ferritin.display()} (at most "
+        f"{number(t.CKD_FERRITIN_IRON_TRIAL)} µg/L) with transferrin saturation {tsat.shown} (at most "
+        f"{number(t.CKD_TSAT_IRON_TRIAL)} %) is functional or absolute iron deficiency, not iron replete: "
+        "KDIGO 2012 suggests an iron trial.",
+        ("ferritin", *tsat.evidence),
+        KDIGO_2012_ANEMIA_CKD,
+    )
 
 
 def _on_treatment(

@@ -109,6 +109,11 @@ FERRITIN_HIGH_WOMEN = 200.0
 # In pregnancy, BSH 2020: a diagnostic trial of oral iron, the count repeated after 2-3 weeks.
 PREGNANCY_REPEAT_WEEKS = "2–3"
 
+# In CKD with anemia, KDIGO 2012 suggests an iron trial when TSAT <= 30 % and ferritin <= 500 ng/mL:
+# functional or absolute iron deficiency there, not "iron replete".
+CKD_FERRITIN_IRON_TRIAL = 500.0  # ug/L
+CKD_TSAT_IRON_TRIAL = 30.0  # %
+
 # --- response to oral iron (BSG 2021) ---------------------------------------------------------
 HB_RISE_ON_IRON = 1.0  # g/dL (BSG: 10 g/L) expected within 2-4 weeks of oral iron
 IRON_RESPONSE_DAYS = 14  # the earliest a hemoglobin can show that rise

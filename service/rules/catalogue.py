@@ -213,6 +213,15 @@ CATALOGUE: tuple[Entry, ...] = (
         (c.WHO_2020_FERRITIN,),
     ),
     Entry(
+        inflammation.CKD_IRON,
+        "info",
+        "Chronic kidney disease on record (SNOMED CT, stages 1-5, dialysis) with anemia, ferritin at most "
+        "500 µg/L and TSAT at most 30 %: iron deficiency in CKD, an iron trial; nephrology decides.",
+        (),
+        (c.KDIGO_2012_ANEMIA_CKD, c.AGA_2020_IDA),
+        ("CKD_FERRITIN_IRON_TRIAL", "CKD_TSAT_IRON_TRIAL"),
+    ),
+    Entry(
         inflammation.ANEMIA_OF_INFLAMMATION,
         "info",
         "Inflammation, ferritin at least 100 µg/L and TSAT below 20 %.",

@@ -43,6 +43,7 @@ _CORE_RULES: tuple[Rule, ...] = (
     iron_studies.no_ferritin,
     iron_studies.on_treatment,
     inflammation.iron_deficiency_with_inflammation,
+    inflammation.iron_deficiency_in_ckd,
     inflammation.anemia_of_inflammation,
     thalassemia.hbs_present,
     thalassemia.hb_variant,

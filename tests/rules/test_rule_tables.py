@@ -212,6 +212,21 @@ PREGNANCY: list[Row] = [
     ),
 ]
 
+CKD = "431857002"  # SNOMED CT chronic kidney disease stage 4
+
+KIDNEY: list[Row] = [
+    (
+        "CKD 4, anemia, ferritin 250 and TSAT 18 %: iron deficiency in CKD, not replete (KDIGO 2012)",
+        dict(sex="male", age=66, hemoglobin=10.4, mcv=79, ferritin=250, tsat=18, crp=2, conditions=(CKD,)),
+        [("iron-deficiency-ckd", "info")],
+    ),
+    (
+        "CKD 4, ferritin 700 and TSAT 18 %: beyond the KDIGO iron-trial limits",
+        dict(sex="male", age=66, hemoglobin=10.4, mcv=88, ferritin=700, tsat=18, crp=2, conditions=(CKD,)),
+        [],
+    ),
+]
+
 HISTORY: list[Row] = [
     (
         "woman 34 on oral iron 30 days, Hb 10.0 -> 10.1: no rise",
@@ -323,6 +338,11 @@ def test_calm(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> 
 
 @pytest.mark.parametrize(("who", "given", "cards"), PREGNANCY, ids=ids(PREGNANCY))
 def test_pregnancy(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
+    assert fired(situation(**given)) == cards
+
+
+@pytest.mark.parametrize(("who", "given", "cards"), KIDNEY, ids=ids(KIDNEY))
+def test_chronic_kidney_disease(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
     assert fired(situation(**given)) == cards
 
 
