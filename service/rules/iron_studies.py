@@ -59,7 +59,7 @@ def on_treatment(s: Situation) -> Recommendation | None:
     return Recommendation(
         rule=ON_TREATMENT,
         indicator="info",
-        summary=f"{s.show('ferritin').capitalize()} was measured on iron: not read as replete; "
+        summary=f"F{s.show('ferritin')[1:]} was measured on iron: not read as replete; "
         "review the Hb response and the indication",
         reasoning=tuple(reasoning),
         evidence=("hemoglobin", "mcv", "ferritin", "tsat", "crp"),

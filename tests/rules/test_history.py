@@ -47,3 +47,12 @@ def test_a_jak2_result_years_old_is_not_suggested_again() -> None:
     assert rec.rule.code == "erythrocytosis" and rec.indicator == "warning"
     assert "43399-5" not in {order.code for order in rec.orders}
     assert any(text.startswith("JAK2 V617F mutation: already resulted") for text in rec.already)
+
+
+def test_a_ferritin_on_iron_is_shown_with_its_unit_and_not_as_replete() -> None:
+    [rec] = recommend(
+        situation(
+            sex="male", age=55, hemoglobin=12.2, mcv=76, ferritin=80, iron="ferrous sulfate", iron_days=200
+        )
+    )
+    assert rec.summary.startswith("Ferritin 80 µg/L was measured on iron: not read as replete")
