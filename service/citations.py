@@ -86,3 +86,29 @@ CLINICAL_METHODS_1990_RED_CELL_INDICES = Citation(
     "Clinical Methods 1990, chapter 152: Red cell indices (spurious results of automated counters)",
     "https://www.ncbi.nlm.nih.gov/books/NBK260/",
 )
+MAIS_2009_HBA2_HBE = Citation(
+    "Mais et al. 2009: HbA2 and HbE on HPLC and capillary electrophoresis (Am J Clin Pathol)",
+    "https://doi.org/10.1309/AJCPJ0VQGE5WTZEL",
+)
+NHS_SCT_HANDBOOK = Citation(
+    "NHS Sickle Cell and Thalassaemia Screening Programme: laboratory handbook",
+    "https://www.gov.uk/government/publications/handbook-for-sickle-cell-and-thalassaemia-screening",
+)
+CHAI_2021_PROFOUND_ANEMIA = Citation(
+    "Chai et al. 2021: survival with a hemoglobin of 1.4 g/dL (J Med Case Rep)",
+    "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC9500496/",
+)
+KEOHANE_2013_ERYTHROCYTOSIS = Citation(
+    "Keohane, McMullin & Harrison 2013: Erythrocytosis (BMJ 2013;347:f6667), as NHS haematology "
+    "pathways apply it",
+    "https://www.bmj.com/content/347/bmj.f6667",
+)
+BSH_2020_PREGNANCY = Citation(
+    "BSH 2020: UK guideline on the management of iron deficiency in pregnancy (Pavord et al., Br J "
+    "Haematol 2020;188:819-830)",
+    "https://doi.org/10.1111/bjh.16221",
+)
+KDIGO_2012_ANEMIA_CKD = Citation(
+    "KDIGO 2012: Clinical Practice Guideline for Anemia in Chronic Kidney Disease",
+    "https://kdigo.org/guidelines/anemia-in-ckd/",
+)

@@ -198,6 +198,26 @@ def services(config_file: Path | None) -> None:
 
 @main.command()
 @click.option(
+    "--format",
+    "output",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="Markdown (docs/rules.md is this output) or JSON.",
+)
+def rules(output: str) -> None:
+    """Print the rule catalogue a governance committee reviews: id, indicator, when it fires,
+    what it suggests, sources and design defaults."""
+    from service.rules.catalogue import as_json, as_markdown
+
+    if output == "json":
+        _print_json(as_json())
+    else:
+        click.echo(as_markdown(), nl=False)
+
+
+@main.command()
+@click.option(
     "--now",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Date the example as if today were this day (default: today).",

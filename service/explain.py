@@ -113,6 +113,8 @@ def _rules(w: Workup, settings: WorkupSettings) -> list[str]:
     lines = ["Rules that fired"]
     if not w.recommendations:
         lines.append('  none: the answer is "cards": []')
+    if w.silence is not None:
+        lines.append(f"  No card for the small cells, because {w.silence.value}.")
     for number_, rec in enumerate(w.recommendations, 1):
         shown = number_ <= settings.max_cards
         where = f"card {number_}" if shown else f"no card (only {settings.max_cards} cards are sent)"

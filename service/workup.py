@@ -25,6 +25,7 @@ from service.patient.build import build_context
 from service.patient.model import PatientContext
 from service.rules.apply import recommend
 from service.rules.model import Recommendation, Situation
+from service.rules.never_silent import Silence, silence_reason
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 
 # What the workup cannot check when an optional prefetch key is unusable.
@@ -48,6 +49,7 @@ class Workup:
     recommendations: tuple[Recommendation, ...]  # every rule that fired, most urgent first
     cards: tuple[Card, ...]  # the first ``max_cards`` recommendations, rendered
     unavailable: tuple[str, ...]  # prefetch keys that could not be used, and what that hides
+    silence: Silence | None = None  # small cells and no card: why, from the closed list
 
 
 def patient_id_of_call(call: HookCall) -> str:
@@ -96,7 +98,10 @@ def run_workup(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> W
     unavailable = unavailable_keys(call)
     cards = tuple(render_card(rec, situation, unavailable) for rec in fired[: settings.max_cards])
     s = situation
-    return Workup(call.received_at, s.labs, s.derived, s.patient, s.findings, fired, cards, unavailable)
+    silence = silence_reason(s, fired)
+    return Workup(
+        call.received_at, s.labs, s.derived, s.patient, s.findings, fired, cards, unavailable, silence
+    )
 
 
 def unavailable_keys(call: HookCall) -> tuple[str, ...]:

@@ -41,6 +41,11 @@ class WorkupSettings(BaseModel):
     reproductive_age_max: int = Field(
         49, ge=0, description="Oldest age offered genetic counselling for a thalassemia trait."
     )
+    iron_response_max_days: int = Field(
+        90,
+        ge=14,
+        description="Latest day after starting oral iron on which the Hb response is judged (from day 14).",
+    )
     max_cards: int = Field(3, ge=1, description="Most cards in one response, the most urgent first.")
 
 

@@ -105,6 +105,7 @@ JAK2_V617F = Order(
     "JAK2 V617F mutation",
     code="43399-5",
     done_codes=("43399-5",),
+    done_window=Window.ANY,  # a lifelong result: never suggested again because it is old
 )
 ERYTHROPOIETIN = Order(
     "epo",

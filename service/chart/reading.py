@@ -122,7 +122,16 @@ class Measurement:
     flags: tuple[str, ...]
 
 
-def measure(obs: Observation, analyte: Analyte) -> Measurement | tuple[str, str | None]:
+@dataclass(frozen=True)
+class Implausible:
+    """A value outside the analyte's plausible range: refused, but kept to ask for verification."""
+
+    reason: str
+    reported: str
+    value: float
+
+
+def measure(obs: Observation, analyte: Analyte) -> Measurement | Implausible | tuple[str, str | None]:
     """The value in the analyte's canonical unit, or (why it cannot be used, the value as reported)."""
     if obs.dataAbsentReason is not None:
         return f"the lab reported no value ({_concept_text(obs.dataAbsentReason)})", None
@@ -143,9 +152,10 @@ def measure(obs: Observation, analyte: Analyte) -> Measurement | tuple[str, str 
     value = float(Decimal(quantity.value)) * factor
     low, high = analyte.plausible
     if not low <= value <= high:
-        return (
+        return Implausible(
             f"it lies outside the plausible range {_range_text(analyte)} (an entry or unit error)",
             reported,
+            value,
         )
     ref_low, ref_high = reference_range(obs, analyte)
     comparator: Comparator | None = quantity.comparator  # type: ignore[assignment]
@@ -160,6 +170,10 @@ def _read_valid(
         reason = f"its status is {obs.status!r} (only final, amended or corrected results are used)"
         return Unused(analyte.name, source, reason, when)
     measured = measure(obs, analyte)
+    if isinstance(measured, Implausible):
+        return Unused(
+            analyte.name, source, measured.reason, when, measured.reported, measured.value, analyte.key
+        )
     if not isinstance(measured, Measurement):
         reason, reported = measured
         return Unused(analyte.name, source, reason, when, reported)

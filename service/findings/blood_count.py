@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from service.citations import AAFP_2010_MICROCYTOSIS, WHO_2024_HEMOGLOBIN
+from datetime import timedelta
+
+from service.citations import AAFP_2010_MICROCYTOSIS, KEOHANE_2013_ERYTHROCYTOSIS, WHO_2024_HEMOGLOBIN
 from service.findings import thresholds as t
 from service.findings.model import Finding
 from service.formatting import number
 from service.labs.panel import Labs
-from service.patient.model import PatientContext
+from service.patient.model import PatientContext, Sex
 
 
 def anemia(labs: Labs, patient: PatientContext, notes: list[str]) -> tuple[Finding | None, Finding | None]:
@@ -73,6 +75,42 @@ def microcytosis(labs: Labs, patient: PatientContext, notes: list[str]) -> Findi
     )
 
 
+def microcytosis_history(labs: Labs, patient: PatientContext, found: Finding | None) -> Finding | None:
+    """Long-standing (small on a count >= 12 months before) or new (after a normal MCV) microcytosis."""
+    latest = labs.get("mcv")
+    if found is None or latest is None or patient.age is None:
+        return None
+    threshold = t.microcytosis_threshold(patient.age, latest.low)
+    if threshold is None:
+        return None
+    earlier = [r for r in labs.series("mcv") if r.when < latest.when and r.source != latest.source]
+    old = latest.when - timedelta(days=t.MICROCYTOSIS_LONG_STANDING_DAYS)
+    small_long_ago = [r for r in earlier if r.when <= old and r.is_below(threshold.value)]
+    normal = [r for r in earlier if r.is_below(threshold.value) is False]
+    if normal and (not small_long_ago or normal[-1].when > small_long_ago[-1].when):
+        last = normal[-1]
+        return Finding(
+            "microcytosis-new",
+            f"New microcytosis: MCV was {last.display()} on {last.date}, not small; a microcytosis new "
+            "since a normal MCV points first to an acquired cause, iron deficiency or blood loss "
+            "(AAFP 2010).",
+            ("mcv",),
+            AAFP_2010_MICROCYTOSIS,
+        )
+    if small_long_ago:
+        first = small_long_ago[0]
+        return Finding(
+            "microcytosis-long-standing",
+            f"Long-standing microcytosis: MCV was already {first.display()} on {first.date}, at least 12 "
+            "months before; this favours a thalassemia trait or another inherited cause over new iron "
+            "deficiency (AAFP 2010: review the prior counts).",
+            ("mcv",),
+            AAFP_2010_MICROCYTOSIS,
+            design_default=True,
+        )
+    return None
+
+
 def hypochromia(labs: Labs) -> Finding | None:
     mch = labs.get("mch")
     if mch is None:
@@ -109,6 +147,45 @@ def erythrocytosis(labs: Labs, patient: PatientContext) -> Finding | None:
             ("hematocrit",),
         )
     return None
+
+
+def erythrocytosis_persistent(labs: Labs, patient: PatientContext, found: Finding | None) -> Finding | None:
+    """The latest raised Hb or Hct was raised on a count at least 8 weeks before it, too."""
+    if found is None:
+        return None
+    hb_limit, hct_limit = t.erythrocytosis_thresholds(patient.sex)
+    latest = labs.get(found.evidence[0])
+    if latest is None:
+        return None
+    before = latest.when - timedelta(days=t.ERYTHROCYTOSIS_REPEAT_DAYS)
+    for key, limit in (("hemoglobin", hb_limit), ("hematocrit", hct_limit)):
+        earlier = [r for r in labs.series(key) if r.when <= before and r.is_above(limit)]
+        if earlier:
+            first = earlier[-1]
+            return Finding(
+                "erythrocytosis-persistent",
+                f"Persistent: {first.analyte.name.lower()} was raised on {first.date} too "
+                f"({first.display()}), at least {t.ERYTHROCYTOSIS_REPEAT_DAYS // 7} weeks before.",
+                (key,),
+                KEOHANE_2013_ERYTHROCYTOSIS,
+            )
+    return None
+
+
+def erythrocytosis_urgent(labs: Labs, patient: PatientContext, found: Finding | None) -> Finding | None:
+    hct = labs.get("hematocrit")
+    if found is None or hct is None:
+        return None
+    limit = t.HCT_URGENT_MEN if patient.sex is Sex.MALE else t.HCT_URGENT_WOMEN
+    if not hct.is_above(limit):
+        return None
+    return Finding(
+        "erythrocytosis-urgent",
+        f"Hematocrit {hct.display()} is above {number(limit)} %: urgent outside cyanotic heart disease "
+        "(Keohane 2013).",
+        ("hematocrit",),
+        KEOHANE_2013_ERYTHROCYTOSIS,
+    )
 
 
 def high_rbc(labs: Labs, patient: PatientContext) -> Finding | None:

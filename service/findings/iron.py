@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from service.citations import AAFP_2007_IDA, AASLD_2011_HEMOCHROMATOSIS, AGA_2020_IDA, WHO_2020_FERRITIN
+from service.citations import (
+    AAFP_2007_IDA,
+    AASLD_2011_HEMOCHROMATOSIS,
+    AGA_2020_IDA,
+    BSH_2020_PREGNANCY,
+    KDIGO_2012_ANEMIA_CKD,
+    WHO_2020_FERRITIN,
+)
+from service.dates import day
 from service.findings import thresholds as t
 from service.findings.model import Finding, IronStatus
+from service.findings.treatment import iron_therapy_at
 from service.formatting import number
 from service.labs.derived import TSAT_DISAGREEMENT_POINTS, Derived
 from service.labs.panel import Labs
 from service.labs.results import LabResult
-from service.patient.model import PatientContext
+from service.patient.model import Diagnosis, IronPrescription, PatientContext
 
 
 @dataclass(frozen=True)
@@ -58,7 +68,12 @@ def inflammation(labs: Labs) -> Finding | None:
 
 
 def iron_status(
-    labs: Labs, patient: PatientContext, inflamed: bool, anemic: bool, notes: list[str]
+    labs: Labs,
+    patient: PatientContext,
+    inflamed: bool,
+    anemic: bool,
+    notes: list[str],
+    derived: Derived | None = None,
 ) -> tuple[IronStatus, Finding | None]:
     """Where ferritin stands against the WHO 2020 cutoffs, AGA 2020 in anemia, and the inflammation band."""
     ferritin = labs.get("ferritin")
@@ -73,6 +88,14 @@ def iron_status(
             f"Iron deficiency: ferritin {value} is below {number(cutoff.value)} µg/L ({cutoff.basis}).",
             ("ferritin", "crp") if inflamed else ("ferritin",),
             WHO_2020_FERRITIN,
+        )
+    if patient.pregnant and not inflamed and ferritin.is_below(t.FERRITIN_ID_PREGNANCY):
+        return IronStatus.DEFICIENT, Finding(
+            "iron-deficiency",
+            f"Iron deficiency in pregnancy: ferritin {value} is below {number(t.FERRITIN_ID_PREGNANCY)} µg/L "
+            "(BSH 2020).",
+            ("ferritin",),
+            BSH_2020_PREGNANCY,
         )
     adult = patient.age is not None and patient.age.years >= t.ADULT_AGE
     if not inflamed and anemic and adult and ferritin.is_below(t.FERRITIN_ID_IN_ANEMIA):
@@ -98,6 +121,12 @@ def iron_status(
             f"{number(cutoff.value)} µg/L cutoff"
         )
         return IronStatus.UNKNOWN, None
+    treated = iron_therapy_at(patient, ferritin.when)
+    if treated is not None:
+        return _on_treatment(labs, patient, ferritin, treated)
+    ckd = _ckd_iron_trial(labs, derived, patient, ferritin, anemic)
+    if ckd is not None:
+        return IronStatus.POSSIBLE, ckd
     unlikely = not inflamed and ferritin.is_below(t.FERRITIN_ID_UNLIKELY) is False
     statement = (
         f"Iron deficiency unlikely: ferritin {value} is at least {number(t.FERRITIN_ID_UNLIKELY)} µg/L "
@@ -106,6 +135,58 @@ def iron_status(
         else f"Iron replete by ferritin: {value} is not below {number(cutoff.value)} µg/L ({cutoff.basis})."
     )
     return IronStatus.REPLETE, Finding("iron-replete", statement, ("ferritin",), WHO_2020_FERRITIN)
+
+
+def _ckd_iron_trial(
+    labs: Labs, derived: Derived | None, patient: PatientContext, ferritin: LabResult, anemic: bool
+) -> Finding | None:
+    """KDIGO 2012: in CKD with anemia, ferritin <= 500 and TSAT <= 30 % is iron deficiency, functional or
+    absolute, and an iron trial is suggested: never "iron replete"."""
+    if not anemic or not patient.has(Diagnosis.CHRONIC_KIDNEY_DISEASE) or derived is None:
+        return None
+    tsat = saturation(labs, derived)
+    if tsat is None or tsat.is_above(t.CKD_TSAT_IRON_TRIAL) is not False:
+        return None
+    if ferritin.is_above(t.CKD_FERRITIN_IRON_TRIAL) is not False:
+        return None
+    return Finding(
+        "iron-deficiency-ckd",
+        f"In chronic kidney disease with anemia, ferritin {ferritin.display()} (at most "
+        f"{number(t.CKD_FERRITIN_IRON_TRIAL)} µg/L) with transferrin saturation {tsat.shown} (at most "
+        f"{number(t.CKD_TSAT_IRON_TRIAL)} %) is functional or absolute iron deficiency, not iron replete: "
+        "KDIGO 2012 suggests an iron trial.",
+        ("ferritin", *tsat.evidence),
+        KDIGO_2012_ANEMIA_CKD,
+    )
+
+
+def _on_treatment(
+    labs: Labs, patient: PatientContext, ferritin: LabResult, treated: IronPrescription
+) -> tuple[IronStatus, Finding]:
+    """A ferritin on iron is never "replete": the deficiency documented before it still stands."""
+    on = (
+        f"ferritin {ferritin.display()} of {ferritin.date} was measured on {treated.name}"
+        + (f" (started {day(treated.started)})" if treated.started else "")
+        + ": it reflects the treatment, not the stores, and is not read as iron replete"
+    )
+    cutoff = t.ferritin_cutoff(patient.age, inflamed=False)
+    oldest = ferritin.when - timedelta(days=t.IRON_DEFICIENCY_CARRIED_DAYS)
+    low = [
+        r for r in labs.series("ferritin") if oldest <= r.when < ferritin.when and r.is_below(cutoff.value)
+    ]
+    if low:
+        earlier = low[-1]
+        return IronStatus.DEFICIENT, Finding(
+            "iron-deficiency-documented",
+            f"Iron deficiency documented on {earlier.date}: ferritin {earlier.display()} was below "
+            f"{number(cutoff.value)} µg/L ({cutoff.basis}); the {on} (design default).",
+            ("ferritin",),
+            WHO_2020_FERRITIN,
+            design_default=True,
+        )
+    return IronStatus.ON_TREATMENT, Finding(
+        "iron-studies-on-iron", f"The {on} (design default).", ("ferritin",), design_default=True
+    )
 
 
 def tsat_low(labs: Labs, derived: Derived) -> Finding | None:
@@ -138,8 +219,8 @@ def tsat_very_low(labs: Labs, derived: Derived) -> Finding | None:
 def iron_loading(labs: Labs, derived: Derived, patient: PatientContext) -> Finding | None:
     """A high ferritin with TSAT > 45 %: iron is loading, not lacking (AASLD 2011)."""
     ferritin, tsat = labs.get("ferritin"), saturation(labs, derived)
-    if ferritin is None or tsat is None:
-        return None
+    if ferritin is None or tsat is None or iron_therapy_at(patient, ferritin.when) is not None:
+        return None  # on iron, the studies show the treatment, not a load
     high = t.ferritin_high_threshold(patient.sex, ferritin.high)
     if not ferritin.is_above(high.value) or not tsat.is_above(t.TSAT_IRON_LOADING):
         return None

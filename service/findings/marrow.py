@@ -7,12 +7,15 @@ a low WBC, since neutropenia is what carries the risk.
 
 from __future__ import annotations
 
-from service.citations import TEFFERI_2003_ANEMIA, WEINZIERL_2013_PANCYTOPENIA
+from datetime import timedelta
+
+from service.citations import KEOHANE_2013_ERYTHROCYTOSIS, TEFFERI_2003_ANEMIA, WEINZIERL_2013_PANCYTOPENIA
 from service.findings import thresholds as t
 from service.findings.model import Finding
 from service.formatting import number
 from service.labs.derived import Derived
 from service.labs.panel import Labs
+from service.patient.model import PatientContext
 
 CYTOPENIA_EVIDENCE = ("hemoglobin", "wbc", "neutrophils", "platelets")
 
@@ -39,6 +42,96 @@ def thrombocytopenia(labs: Labs) -> Finding | None:
         f"Thrombocytopenia: platelets {platelets.display()} are below {number(t.PLATELETS_LOW)} ×10⁹/L.",
         ("platelets",),
         design_default=True,
+    )
+
+
+def moderate_cytopenia(labs: Labs, cytopenia: Finding | None) -> Finding | None:
+    """One line of a cytopenia moderately low: Hb < 10, platelets < 100, ANC < 1.0 or WBC < 3.0."""
+    if cytopenia is None:
+        return None
+    low = [
+        f"{name} {result.display()} is below {number(limit)}"
+        for key, name, limit in (
+            ("hemoglobin", "Hb", t.HB_MODERATE),
+            ("platelets", "platelets", t.PLATELETS_MODERATE),
+            ("neutrophils", "neutrophils", t.ANC_MODERATE),
+            ("wbc", "WBC", t.WBC_MODERATE),
+        )
+        if (result := labs.get(key)) is not None and result.is_below(limit)
+    ]
+    if not low:
+        return None
+    return Finding(
+        "moderate-cytopenia",
+        f"At least one line is moderately low: {', '.join(low)} (design default).",
+        CYTOPENIA_EVIDENCE,
+        design_default=True,
+    )
+
+
+def cytopenia_persistent(labs: Labs, patient: PatientContext, cytopenia: Finding | None) -> Finding | None:
+    """Two lineages were low on a count 4 weeks to a year before this one, too."""
+    if cytopenia is None or labs.cbc_date is None or patient.age is None:
+        return None
+    anemia = t.anemia_threshold(patient.age, patient.sex, patient.pregnant, patient.trimester)
+    latest = labs.cbc_date - timedelta(days=t.CYTOPENIA_REPEAT_DAYS)
+    oldest = labs.cbc_date - timedelta(days=t.CYTOPENIA_PERSISTENCE_MAX_DAYS)
+    lines = (
+        ("red cells", "hemoglobin", anemia.value if anemia else None),
+        ("white cells", "wbc", t.WBC_LOW),
+        ("white cells", "neutrophils", t.ANC_LOW),
+        ("platelets", "platelets", t.PLATELETS_LOW),
+    )
+    low_then: dict[str, str] = {}
+    for lineage, key, limit in lines:
+        if limit is None:
+            continue
+        for r in labs.series(key):
+            if oldest <= r.when <= latest and r.is_below(limit):
+                low_then.setdefault(lineage, f"{r.analyte.name} {r.display()} on {r.date}")
+    if len(low_then) < 2:
+        return None
+    return Finding(
+        "cytopenia-persistent",
+        f"The cytopenias persist: {', '.join(low_then.values())} were low on a count at least "
+        f"{t.CYTOPENIA_REPEAT_DAYS // 7} weeks earlier.",
+        CYTOPENIA_EVIDENCE,
+        design_default=True,
+    )
+
+
+def leukocytosis(labs: Labs) -> Finding | None:
+    wbc = labs.get("wbc")
+    if wbc is None or not wbc.is_above(t.WBC_LEUKOCYTOSIS):
+        return None
+    return Finding(
+        "leukocytosis",
+        f"Leukocytosis: WBC {wbc.display()} is above {number(t.WBC_LEUKOCYTOSIS)} ×10⁹/L.",
+        ("wbc",),
+        KEOHANE_2013_ERYTHROCYTOSIS,
+    )
+
+
+def thrombocytosis(labs: Labs) -> Finding | None:
+    """Platelets above 450 (often reactive in iron deficiency); at or above 1000, extreme."""
+    platelets = labs.get("platelets")
+    if platelets is None or not platelets.is_above(t.PLATELETS_THROMBOCYTOSIS):
+        return None
+    if platelets.is_below(t.PLATELETS_EXTREME) is False:
+        return Finding(
+            "extreme-thrombocytosis",
+            f"Extreme thrombocytosis: platelets {platelets.display()} are at or above "
+            f"{number(t.PLATELETS_EXTREME)} ×10⁹/L (design default).",
+            ("platelets",),
+            KEOHANE_2013_ERYTHROCYTOSIS,
+            design_default=True,
+        )
+    return Finding(
+        "thrombocytosis",
+        f"Thrombocytosis: platelets {platelets.display()} are above {number(t.PLATELETS_THROMBOCYTOSIS)} "
+        "×10⁹/L (often reactive in iron deficiency: recheck after repletion).",
+        ("platelets",),
+        KEOHANE_2013_ERYTHROCYTOSIS,
     )
 
 

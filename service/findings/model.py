@@ -23,6 +23,7 @@ class IronStatus(enum.Enum):
     LIKELY = "iron deficiency likely"  # anemia with ferritin < 45 (AGA 2020)
     POSSIBLE = "iron deficiency possible with inflammation"  # inflamed, ferritin up to 100
     REPLETE = "iron replete"
+    ON_TREATMENT = "ferritin measured on iron therapy"  # reflects the treatment: never replete
 
     @property
     def deficient(self) -> bool:
@@ -31,11 +32,15 @@ class IronStatus(enum.Enum):
 
 @dataclass(frozen=True)
 class Findings:
+    implausible_critical: Finding | None = None  # a refused value that would be critical if real
     anemia: Finding | None = None
     severe_anemia: Finding | None = None
     microcytosis: Finding | None = None
+    microcytosis_history: Finding | None = None  # id "microcytosis-long-standing" or "microcytosis-new"
     hypochromia: Finding | None = None
     erythrocytosis: Finding | None = None
+    erythrocytosis_persistent: Finding | None = None  # raised on a count >= 8 weeks earlier too
+    erythrocytosis_urgent: Finding | None = None  # Hct above 60 % men, 56 % women
     high_rbc: Finding | None = None
     mchc_artifact: Finding | None = None
     inflammation: Finding | None = None
@@ -46,14 +51,22 @@ class Findings:
     thalassemia_indices: Finding | None = None
     hba2_raised: Finding | None = None
     hba2_not_raised: Finding | None = None
+    hba2_variant: Finding | None = None  # "HbA2" > 10 %: HbE or another variant, not a raised HbA2
+    hbs_present: Finding | None = None
     hbf_normal: Finding | None = None
     tsat_very_low: Finding | None = None
     iron_loading: Finding | None = None
     no_rise_on_iron: Finding | None = None
+    hb_falling_on_iron: Finding | None = None
     leukopenia: Finding | None = None
+    leukocytosis: Finding | None = None
+    thrombocytosis: Finding | None = None  # id "thrombocytosis" or "extreme-thrombocytosis"
+    hbf_raised: Finding | None = None
     thrombocytopenia: Finding | None = None
     cytopenia: Finding | None = None  # id "pancytopenia" or "bicytopenia"
     critical_cytopenia: Finding | None = None
+    moderate_cytopenia: Finding | None = None  # one line moderately low: hematology
+    cytopenia_persistent: Finding | None = None  # two lines low on a count >= 4 weeks earlier too
     reticulocyte_response: Finding | None = None
     hypoxemia: Finding | None = None
     lead_elevated: Finding | None = None

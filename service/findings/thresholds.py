@@ -39,6 +39,9 @@ MCV_CHILD_LIMITS: tuple[tuple[int, int, float], ...] = (
     (72, 144, 77.0),
     (144, 216, 78.0),
 )
+# Long-standing microcytosis: a small MCV on a count at least this long before (AAFP 2010: review the
+# prior counts; a trait is lifelong, new iron deficiency is not). Design default: 12 months.
+MICROCYTOSIS_LONG_STANDING_DAYS = 365
 MCH_LOW = 27.0  # pg, design default when the lab gives no range
 
 # --- erythrocytosis and RBC count (adults) -------------------------------------------------
@@ -52,6 +55,11 @@ MCHC_ARTIFACT = 37.0  # g/dL: above this, suspect a measurement artifact and rep
 # BSH: a hematocrit persistently above these on two samples ~3 months apart warrants investigation.
 HCT_PERSISTENT_MEN = 52.0  # %
 HCT_PERSISTENT_WOMEN = 48.0
+# Urgent, outside cyanotic heart disease (Keohane 2013; NHS haematology pathways).
+HCT_URGENT_MEN = 60.0  # %
+HCT_URGENT_WOMEN = 56.0
+# Persistent: two raised counts at least 8 weeks apart before JAK2/EPO (NHS pathways: repeat in ~2 months).
+ERYTHROCYTOSIS_REPEAT_DAYS = 56
 SPO2_HYPOXEMIA = 92.0  # %, below this hypoxemia points to a secondary erythrocytosis (MSD)
 
 # --- cytopenias (design default, docs/workup.md#cytopenia-thresholds) ------------------------
@@ -60,6 +68,21 @@ ANC_LOW = 1.5  # 10*9/L: a low neutrophil count counts as the white-cell lineage
 PLATELETS_LOW = 150.0  # 10*9/L
 ANC_CRITICAL = 0.5  # below this, or platelets below PLATELETS_CRITICAL, the card is critical
 PLATELETS_CRITICAL = 20.0
+# A warning with hematology needs one line moderately low, or the cytopenias persisting on a count
+# at least 4 weeks apart (no more than a year apart); otherwise an info card asks for a repeat count
+# with differential and smear (design default, docs/workup.md#cytopenias).
+HB_MODERATE = 10.0  # g/dL
+PLATELETS_MODERATE = 100.0
+ANC_MODERATE = 1.0
+WBC_MODERATE = 3.0
+CYTOPENIA_REPEAT_DAYS = 28
+CYTOPENIA_PERSISTENCE_MAX_DAYS = 365
+
+# --- high counts: myeloproliferative clues (NHS haematology pathways: York & Scarborough 2025,
+# Dumfries & Galloway 2024, "concomitant unexplained increase in white cell or platelet count") ---
+WBC_LEUKOCYTOSIS = 11.0  # 10*9/L
+PLATELETS_THROMBOCYTOSIS = 450.0  # 10*9/L: common and reactive in iron deficiency
+PLATELETS_EXTREME = 1000.0  # 10*9/L, at or above: hematology and smear (design default)
 
 # --- marrow response -------------------------------------------------------------------------
 RPI_RESPONSE = 2.0  # RPI >= 2 with anemia: loss or hemolysis; < 2 hypoproliferative
@@ -70,6 +93,7 @@ FERRITIN_ID = 15.0  # ug/L, WHO 2020, >= 5 years
 FERRITIN_ID_UNDER_5 = 12.0
 FERRITIN_ID_INFLAMED = 70.0  # with inflammation, >= 5 years
 FERRITIN_ID_INFLAMED_UNDER_5 = 30.0
+FERRITIN_ID_PREGNANCY = 30.0  # ug/L, BSH 2020 (Pavord et al.): indicates iron deficiency in pregnancy
 FERRITIN_ID_IN_ANEMIA = 45.0  # AGA 2020: sensitivity 85 %, specificity 92 %
 FERRITIN_INFLAMED_MAX_ID = 100.0  # with inflammation, ferritin up to 100 still allows ID
 FERRITIN_ID_UNLIKELY = 100.0  # without inflammation, ferritin >= 100 makes ID unlikely
@@ -82,9 +106,27 @@ TSAT_IRON_LOADING = 45.0  # %, with a high ferritin: iron loading (AASLD 2011)
 FERRITIN_HIGH_MEN = 300.0  # ug/L
 FERRITIN_HIGH_WOMEN = 200.0
 
+# In pregnancy, BSH 2020: a diagnostic trial of oral iron, the count repeated after 2-3 weeks.
+PREGNANCY_REPEAT_WEEKS = "2–3"
+
+# In CKD with anemia, KDIGO 2012 suggests an iron trial when TSAT <= 30 % and ferritin <= 500 ng/mL:
+# functional or absolute iron deficiency there, not "iron replete".
+CKD_FERRITIN_IRON_TRIAL = 500.0  # ug/L
+CKD_TSAT_IRON_TRIAL = 30.0  # %
+
 # --- response to oral iron (BSG 2021) ---------------------------------------------------------
 HB_RISE_ON_IRON = 1.0  # g/dL (BSG: 10 g/L) expected within 2-4 weeks of oral iron
 IRON_RESPONSE_DAYS = 14  # the earliest a hemoglobin can show that rise
+# The latest day is the setting iron_response_max_days (90, design default), and the baseline Hb
+# lies within cbc_lookback_days (90) before the start: never a prescription years old.
+
+# Iron therapy and the iron studies (docs/workup.md#iron-prescriptions): a ferritin or TSAT on
+# oral iron, or within 8 weeks of IV iron, reflects the treatment, not the stores (design default).
+IV_IRON_EFFECT_DAYS = 56
+# Iron deficiency documented this long before still needs its source search (design default).
+IRON_DEFICIENCY_CARRIED_DAYS = 365
+# A fall of this much on iron makes the source search urgent (design default: BSG's 10 g/L rise).
+HB_FALL_ON_IRON = 1.0  # g/dL
 
 # --- lead ----------------------------------------------------------------------------------
 LEAD_REFERENCE_VALUE = 3.5  # ug/dL, CDC blood lead reference value (MMWR 2021;70:1509)
@@ -92,6 +134,15 @@ LEAD_REFERENCE_VALUE = 3.5  # ug/dL, CDC blood lead reference value (MMWR 2021;7
 # --- thalassemia ---------------------------------------------------------------------------
 MENTZER_THALASSEMIA = 13.0  # MCV/RBC < 13 favours thalassemia trait (Vehapoglu 2014)
 HBA2_RAISED = 3.5  # %, > 3.5 % is beta-thalassemia trait (reference interval 2.0-3.5 %)
+# Beta-thalassemia trait HbA2 is typically 3.5-7 %: above 10 % it is HbE or another variant eluting
+# in the A2 window on HPLC (Mais 2009), never called beta-thalassemia trait (design default).
+HBA2_VARIANT = 10.0
+# HbS below HbA (about 35-40 %) is sickle trait; above it, sickle-beta-thalassemia or sickle cell
+# disease (NHS Sickle Cell and Thalassaemia Screening Programme handbook; 40 % is our design default).
+HBS_TRAIT_MAX = 40.0
+# HbF without a lab range: up to 2 % is normal in adults, above it raised (adult labs quote < 1-2 %;
+# design default): delta-beta thalassemia, HPFH or a hemoglobinopathy.
+HBF_ADULT_MAX = 2.0
 
 
 @dataclass(frozen=True)

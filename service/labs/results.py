@@ -96,6 +96,10 @@ class Unused:
     reason: str
     when: datetime | None = None
     reported: str | None = None
+    # The value in the canonical unit when it was refused as implausible: never reasoned with, but a
+    # hemoglobin that would be critical if real still asks for verification (docs/workup.md#verify-now).
+    implausible: float | None = None
+    key: str = ""  # the analyte key, set with ``implausible``
 
     def sentence(self) -> str:
         parts = [self.name]

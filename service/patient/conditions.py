@@ -16,15 +16,17 @@ from service.dates import as_instant
 from service.labs.analytes import LOINC
 from service.patient.model import SNOMED, Diagnosis
 
-PREGNANCY = "77386006"  # SNOMED CT "Pregnancy"
+# SNOMED CT "Pregnancy", "Normal pregnancy" (as Synthea and many problem lists write it) and
+# "High risk pregnancy": all three verified (docs/workup.md#pregnancy).
+PREGNANCY = frozenset({"77386006", "72892002", "47200007"})
 PREGNANCY_STATUS = "82810-3"  # LOINC "Pregnancy status"
 PREGNANT_ANSWER = "LA15173-0"  # LOINC answer "Pregnant"
 POSTMENOPAUSAL = frozenset({"76498008", "276477006"})  # SNOMED CT postmenopausal state
 ACTIVE_STATUSES = frozenset({"active", "recurrence", "relapse"})
 REFUTED = frozenset({"refuted", "entered-in-error"})
-# A pregnancy lasts at most ~44 weeks: an "active" pregnancy Condition with an older onset
-# was never closed, and is not taken as a current pregnancy.
-LONGEST_PREGNANCY = timedelta(weeks=44)
+# An "active" pregnancy Condition whose onset is over 300 days before the blood count was never
+# closed, and is not taken as a current pregnancy (docs/workup.md#pregnancy).
+LONGEST_PREGNANCY = timedelta(days=300)
 # ACOG trimesters by completed weeks since the pregnancy's onset.
 SECOND_TRIMESTER_WEEKS = 14
 THIRD_TRIMESTER_WEEKS = 28
@@ -72,7 +74,7 @@ def pregnancy(
 ) -> Pregnancy:
     """Active pregnancy Condition, or the latest pregnancy-status Observation saying "Pregnant"."""
     for condition in conditions:
-        if PREGNANCY not in codes(condition.code, SNOMED) or not _active(condition):
+        if not PREGNANCY & codes(condition.code, SNOMED) or not _active(condition):
             continue
         onset = as_instant(condition.onsetDateTime)
         if onset is None:

@@ -27,6 +27,12 @@ class Diagnosis(enum.Enum):
     THALASSEMIA = ("thalassemia", ("40108008",))
     POLYCYTHEMIA_VERA = ("polycythemia vera", ("109992005",))
     PANCYTOPENIA = ("pancytopenia", ("127034005",))
+    # SNOMED CT, verified in the German COVID-19 research network value set: CKD, stages 1-5, and
+    # stage 5 on dialysis. Context, not an explanation: it changes how ferritin and TSAT read (KDIGO 2012).
+    CHRONIC_KIDNEY_DISEASE = (
+        "chronic kidney disease",
+        ("709044004", "431855005", "431856006", "433144002", "431857002", "433146000", "714152005"),
+    )
 
     def __init__(self, label: str, codes: tuple[str, ...]) -> None:
         self.label = label

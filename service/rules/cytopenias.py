@@ -1,5 +1,8 @@
 """Pancytopenia or bicytopenia: a marrow question for hematology, urgent when counts are critical.
 
+Only when a line is moderately low or the cytopenias persist on a count 4 weeks apart: mild,
+single-count cytopenias get an info card asking for a repeat count with differential and smear.
+
 With small red cells, low white cells and platelets as well suggest primary marrow pathology
 rather than iron deficiency (docs/workup.md#principles). The card is critical when
 neutrophils are below 0.5 or platelets below 20 ×10⁹/L. A pancytopenia already on record has
@@ -41,9 +44,12 @@ def cytopenias(s: Situation) -> Recommendation | None:
     found, critical = f.cytopenia, f.critical_cytopenia
     if found is None or (s.patient.has(Diagnosis.PANCYTOPENIA) and critical is None):
         return None
+    if critical is None and f.moderate_cytopenia is None and f.cytopenia_persistent is None:
+        return _mild(s)
     orders, already = s.plan(HEMATOLOGY_REFERRAL, BLOOD_SMEAR, VITAMIN_B12, FOLATE)
     name, counts = found.id.capitalize(), _low_counts(s)
     reasoning = [found.statement]
+    reasoning += [x.statement for x in (f.moderate_cytopenia, f.cytopenia_persistent) if x is not None]
     if critical is not None:
         risks = [
             risk
@@ -83,4 +89,31 @@ def cytopenias(s: Situation) -> Recommendation | None:
         citations=(WEINZIERL_2013_PANCYTOPENIA,),
         orders=orders,
         already=already,
+    )
+
+
+def _mild(s: Situation) -> Recommendation | None:
+    """Mild, single-count cytopenias are common and often transient: a repeat count, not the marrow."""
+    f = s.findings
+    found = f.cytopenia
+    if found is None:
+        return None
+    orders, already = s.plan(BLOOD_SMEAR)
+    return Recommendation(
+        rule=CYTOPENIA,
+        indicator="info",
+        summary=f"Mild {found.id} ({_low_counts(s)}): consider a repeat count with differential and a smear "
+        f"in {t.CYTOPENIA_REPEAT_DAYS // 7} weeks",
+        reasoning=(
+            found.statement,
+            "No line is moderately low (Hb below 10 g/dL, platelets below 100, neutrophils below 1.0 or WBC "
+            "below 3.0 ×10⁹/L) and no earlier count shows them: mild cytopenias on one count are common "
+            "and often transient (design default).",
+            "If they persist on the repeat, or a line falls further, refer to hematology.",
+        ),
+        evidence=(*CYTOPENIA_EVIDENCE, "mcv"),
+        citations=(WEINZIERL_2013_PANCYTOPENIA,),
+        orders=orders,
+        already=already,
+        notes=("The grading of cytopenias is a design default.",),
     )

@@ -1,7 +1,10 @@
 """Erythrocytosis at any MCV: confirm it, then tell polycythemia vera from a secondary cause.
 
-WHO 2016 thresholds find it (Hb > 16.5 g/dL men, > 16.0 women; Hct > 49 %, > 48 %); BSH
-asks for it to persist on a repeat sample. JAK2 V617F and EPO separate polycythemia vera from
+WHO 2016 thresholds find it (Hb > 16.5 g/dL men, > 16.0 women; Hct > 49 %, > 48 %). On a first
+raised, normocytic count UK practice repeats it in about 2 months and reviews secondary causes
+(Keohane 2013; NHS pathways): an info card, no JAK2 or EPO yet. Two raised counts at least 8
+weeks apart, an Hct above 60 % (men) or 56 % (women), or small cells (the seed condition) are
+investigated; above those hematocrits urgently. JAK2 V617F and EPO separate polycythemia vera from
 secondary erythrocytosis; SpO2 below 92 % points to hypoxia, COHb to smoking. Two other
 cards take precedence: with iron deficiency, the masked-polycythemia card says all of this
 and more; with small cells, normal ferritin and a thalassemia pattern, the thalassemia path
@@ -11,8 +14,8 @@ for the Hb analysis. A polycythemia vera on record explains the finding.
 
 from __future__ import annotations
 
-from service.cards.orders import CARBOXYHEMOGLOBIN, ERYTHROPOIETIN, JAK2_V617F, SPO2
-from service.citations import BSH_ERYTHROCYTOSIS, WHO_2016_MYELOID
+from service.cards.orders import CARBOXYHEMOGLOBIN, ERYTHROPOIETIN, HEMATOLOGY_REFERRAL, JAK2_V617F, SPO2
+from service.citations import BSH_ERYTHROCYTOSIS, KEOHANE_2013_ERYTHROCYTOSIS, WHO_2016_MYELOID
 from service.findings import thresholds as t
 from service.formatting import number
 from service.patient.model import Diagnosis, Sex
@@ -20,7 +23,18 @@ from service.rules import iron_deficiency, thalassemia
 from service.rules.model import Recommendation, RuleId, Situation, and_list, named
 
 ERYTHROCYTOSIS = RuleId("erythrocytosis", "Erythrocytosis: confirm, then look for its cause")
-SHORT = {JAK2_V617F: "JAK2 V617F", ERYTHROPOIETIN: "EPO", SPO2: "SpO2", CARBOXYHEMOGLOBIN: "COHb"}
+SHORT = {
+    JAK2_V617F: "JAK2 V617F",
+    ERYTHROPOIETIN: "EPO",
+    SPO2: "SpO2",
+    CARBOXYHEMOGLOBIN: "COHb",
+    HEMATOLOGY_REFERRAL: "hematology",
+}
+EVIDENCE = ("hemoglobin", "hematocrit", "rbc", "mcv", "ferritin", "spo2", "cohb", "epo")
+SECONDARY_CAUSES = (
+    "Review the secondary causes: diuretics, testosterone, SGLT2 inhibitors, hypoxia (sleep apnoea, lung "
+    "disease), smoking, alcohol and dehydration."
+)
 
 
 def _persistence(sex: Sex) -> str:
@@ -41,28 +55,81 @@ def erythrocytosis(s: Situation) -> Recommendation | None:
         return None
     if iron_deficiency.masked_polycythemia(s) is not None or thalassemia.screen_pending(s):
         return None
-    orders, already = s.plan(JAK2_V617F, ERYTHROPOIETIN, SPO2, CARBOXYHEMOGLOBIN)
+    if _explained_by_trait(s):
+        return None
     value = s.show("hematocrit") if "hematocrit" in found.evidence else s.show("hemoglobin")
-    reasoning = [found.statement, _persistence(s.patient.sex)]
+    hypoxic = f" with {s.show('spo2')} (hypoxemia)" if f.hypoxemia else ""
+    # Small cells with a raised Hb/Hct are the seed condition: investigated on the first count.
+    investigate = f.erythrocytosis_persistent or f.erythrocytosis_urgent or f.microcytosis
+    if investigate is None:
+        return _first_count(s, value, f" with {s.show('spo2')}" if f.hypoxemia else "")
+    orders, already = s.plan(JAK2_V617F, ERYTHROPOIETIN, SPO2, CARBOXYHEMOGLOBIN, HEMATOLOGY_REFERRAL)
+    reasoning = [found.statement]
+    for extra in (f.erythrocytosis_persistent, f.erythrocytosis_urgent):
+        if extra is not None:
+            reasoning.append(extra.statement)
+    if f.erythrocytosis_persistent is None and f.erythrocytosis_urgent is None:
+        reasoning.append(_persistence(s.patient.sex))
     reasoning.append(
         "JAK2 V617F and a serum erythropoietin tell polycythemia vera from secondary erythrocytosis "
         "(WHO 2016); SpO2 looks for hypoxemia and COHb for smoking."
     )
     if f.hypoxemia is not None:
         reasoning.append(f.hypoxemia.statement)
-    reasoning.append(
-        "Review the secondary causes BSH lists: testosterone, SGLT2 inhibitors and sleep apnoea."
-    )
+    reasoning.append(SECONDARY_CAUSES)
     tests = named(orders, SHORT)
-    action = f"confirm on repeat; consider {and_list(tests)}" if tests else "confirm on repeat"
-    hypoxic = f" with {s.show('spo2')}, pointing to a secondary cause" if f.hypoxemia else ""
+    urgent = f.erythrocytosis_urgent is not None
+    lead = "urgently consider" if urgent else "consider"
+    action = f"{lead} {and_list(tests)}" if tests else ("urgent hematology" if urgent else "find its cause")
+    if f.erythrocytosis_persistent is None and not urgent:
+        action = f"confirm on repeat; {action}"
     return Recommendation(
         rule=ERYTHROCYTOSIS,
-        indicator="warning",
-        summary=f"Erythrocytosis ({value}){hypoxic}: {action}",
+        indicator="critical" if urgent else "warning",
+        summary=f"{'Persistent e' if f.erythrocytosis_persistent else 'E'}rythrocytosis ({value}){hypoxic}: "
+        f"{action}",
         reasoning=tuple(reasoning),
-        evidence=("hemoglobin", "hematocrit", "rbc", "mcv", "ferritin", "spo2", "cohb", "epo"),
-        citations=(WHO_2016_MYELOID, BSH_ERYTHROCYTOSIS),
+        evidence=EVIDENCE,
+        citations=(WHO_2016_MYELOID, BSH_ERYTHROCYTOSIS, KEOHANE_2013_ERYTHROCYTOSIS),
         orders=orders,
         already=already,
+    )
+
+
+def _first_count(s: Situation, value: str, hypoxic: str) -> Recommendation:
+    """A first raised, normocytic count: repeat it in about 2 months; no JAK2 or EPO yet."""
+    f = s.findings
+    found = f.erythrocytosis
+    reasoning = [
+        *((found.statement,) if found else ()),
+        "On a first raised value, repeat the count in about 2 months and review secondary causes; "
+        f"investigate (JAK2 V617F, EPO, hematology) if it persists without one (Keohane 2013). "
+        f"{_persistence(s.patient.sex)}",
+        *((f.hypoxemia.statement,) if f.hypoxemia else ()),
+        SECONDARY_CAUSES,
+    ]
+    return Recommendation(
+        rule=ERYTHROCYTOSIS,
+        indicator="info",
+        summary=f"Erythrocytosis ({value}){hypoxic}, a first raised count: repeat in about 2 months; "
+        "review secondary causes",
+        reasoning=tuple(reasoning),
+        evidence=EVIDENCE,
+        citations=(KEOHANE_2013_ERYTHROCYTOSIS, BSH_ERYTHROCYTOSIS),
+        notes=(
+            f"Persistence means two raised counts at least {t.ERYTHROCYTOSIS_REPEAT_DAYS // 7} weeks apart "
+            "(NHS haematology pathways).",
+        ),
+    )
+
+
+def _explained_by_trait(s: Situation) -> bool:
+    """A thalassemia trait on record explains small cells with a mildly raised Hb/Hct (Bessman 1977),
+    not iron deficiency nor an Hct above the urgent limits."""
+    f = s.findings
+    return (
+        s.patient.known_thalassemia is not None
+        and f.microcytosis is not None
+        and f.erythrocytosis_urgent is None
+        and not f.iron_status.deficient
     )

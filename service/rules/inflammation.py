@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from service.cards.orders import IRON_PANEL, SOLUBLE_TRANSFERRIN_RECEPTOR
-from service.citations import AAFP_2007_IDA, WHO_2020_FERRITIN
+from service.citations import AAFP_2007_IDA, AGA_2020_IDA, KDIGO_2012_ANEMIA_CKD, WHO_2020_FERRITIN
 from service.findings.model import IronStatus
 from service.formatting import number
 from service.rules.model import Recommendation, RuleId, Situation
 
 ANEMIA_OF_INFLAMMATION = RuleId("anemia-of-inflammation", "Consistent with anemia of inflammation")
 POSSIBLE_ID = RuleId("iron-deficiency-with-inflammation", "Possible iron deficiency with inflammation")
+CKD_IRON = RuleId("iron-deficiency-ckd", "CKD with anemia and ferritin <= 500, TSAT <= 30 %: iron trial")
 EVIDENCE = ("hemoglobin", "mcv", "ferritin", "crp", "tsat", "iron", "tibc", "stfr", "stfr_index")
 # sTfR/log ferritin index: < 1 favours anemia of inflammation, > 2 iron deficiency (Pfeiffer & Looker
 # 2017; assay dependent).
@@ -69,6 +70,8 @@ def iron_deficiency_with_inflammation(s: Situation) -> Recommendation | None:
     f = s.findings
     if f.iron_status is not IronStatus.POSSIBLE or f.iron is None or f.inflammation is None:
         return None
+    if f.iron.id == "iron-deficiency-ckd":
+        return None  # the CKD card reads the same values (KDIGO 2012)
     if f.anemia is None and f.microcytosis is None:
         return None
     orders, already = s.plan(IRON_PANEL, SOLUBLE_TRANSFERRIN_RECEPTOR)
@@ -97,4 +100,27 @@ def iron_deficiency_with_inflammation(s: Situation) -> Recommendation | None:
         citations=(WHO_2020_FERRITIN, AAFP_2007_IDA),
         orders=orders,
         already=already,
+    )
+
+
+def iron_deficiency_in_ckd(s: Situation) -> Recommendation | None:
+    """KDIGO 2012: CKD with anemia, ferritin <= 500 and TSAT <= 30 %: an iron trial; nephrology decides."""
+    f = s.findings
+    if f.iron is None or f.iron.id != "iron-deficiency-ckd":
+        return None
+    return Recommendation(
+        rule=CKD_IRON,
+        indicator="info",
+        summary=f"CKD with anemia, {s.show('ferritin')} and TSAT at most 30 %: consistent with iron "
+        "deficiency in CKD; consider an iron trial (KDIGO 2012)",
+        reasoning=(
+            *((f.anemia.statement,) if f.anemia else ()),
+            f.iron.statement,
+            "ESA therapy and dialysis change how these values read: agree iron and its route with "
+            "nephrology.",
+            "A ferritin up to 500 µg/L does not exclude iron deficiency in CKD; the source of any absolute "
+            "deficiency still needs finding in men and postmenopausal women (AGA 2020).",
+        ),
+        evidence=EVIDENCE,
+        citations=(KDIGO_2012_ANEMIA_CKD, AGA_2020_IDA),
     )

@@ -22,21 +22,22 @@ from service.citations import (
     AGA_2020_IDA,
     BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA,
     BSG_2021_IDA,
+    BSH_2020_PREGNANCY,
     CDC_2021_LEAD,
+    KEOHANE_2013_ERYTHROCYTOSIS,
     Citation,
 )
 from service.findings import thresholds as t
-from service.findings.model import Finding
+from service.findings.model import Finding, IronStatus
 from service.formatting import number
 from service.patient.model import Diagnosis, Sex
-from service.rules.model import Recommendation, RuleId, Situation
+from service.rules.model import Recommendation, RuleId, Situation, and_list
 
 SOURCE_SEARCH = RuleId(
     "iron-deficiency-source", "Iron deficiency in a man or postmenopausal woman: find the source"
 )
-PREMENOPAUSAL = RuleId(
-    "iron-deficiency-premenopausal", "Iron deficiency in a premenopausal or pregnant woman"
-)
+PREMENOPAUSAL = RuleId("iron-deficiency-premenopausal", "Iron deficiency in a premenopausal woman")
+PREGNANCY = RuleId("iron-deficiency-pregnancy", "Iron deficiency or microcytic anemia in pregnancy")
 CHILD = RuleId("iron-deficiency-child", "Iron deficiency in a child")
 MASKED_POLYCYTHEMIA = RuleId(
     "iron-deficiency-erythrocytosis", "Iron deficiency with a high Hb, Hct or RBC count"
@@ -55,10 +56,22 @@ def _deficient(s: Situation) -> Finding | None:
     return f.iron
 
 
-def _masked_polycythemia(s: Situation) -> Finding | None:
-    """A high Hb or Hct; or a high RBC count without anemia (with anemia it points to a trait instead)."""
+def _masked_polycythemia(s: Situation) -> tuple[Finding, ...]:
+    """What raises the question of a masked polycythemia vera, or () when nothing does.
+
+    A high Hb or Hct; a high RBC count without anemia (with anemia it points to a trait instead),
+    unless a myeloproliferative clue comes with it; or an Hb that is not low for the degree of iron
+    deficiency with leukocytosis or thrombocytosis (NHS haematology pathways).
+    """
     f = s.findings
-    return f.erythrocytosis or (f.high_rbc if f.anemia is None else None)
+    clues = tuple(c for c in (f.leukocytosis, f.thrombocytosis) if c is not None)
+    if f.erythrocytosis is not None:
+        return (f.erythrocytosis, *clues)
+    if f.high_rbc is not None and (f.anemia is None or clues):
+        return (f.high_rbc, *clues)
+    if f.anemia is None and clues:
+        return clues
+    return ()
 
 
 def _anemia(s: Situation) -> tuple[str, ...]:
@@ -80,7 +93,7 @@ def _headline(s: Situation, iron: Finding, who: str) -> str:
 def iron_advice(s: Situation) -> str:
     if s.patient.has(Diagnosis.POLYCYTHEMIA_VERA):
         return "Polycythemia vera is on record: iron can raise the hematocrit; agree iron with hematology."
-    if _masked_polycythemia(s) is not None:
+    if _masked_polycythemia(s):
         return "Hold plain iron replacement until polycythemia vera is excluded (see the polycythemia card)."
     if s.patient.iron_names:
         return f"Iron is already prescribed ({', '.join(s.patient.iron_names)})."
@@ -106,6 +119,9 @@ def source_search(s: Situation) -> Recommendation | None:
     if TTG_IGA in orders or TOTAL_IGA in orders:
         steps.append("celiac serology")
     action = f"consider {' and '.join(steps)}" if steps else "find the source"
+    falling = s.findings.hb_falling_on_iron
+    if falling is not None:
+        action = f"Hb falling on iron; urgently {action}"
     notes = []
     if p.menopause_basis == "age default":
         notes.append(
@@ -118,11 +134,12 @@ def source_search(s: Situation) -> Recommendation | None:
         )
     return Recommendation(
         rule=SOURCE_SEARCH,
-        indicator="warning",
+        indicator="critical" if falling is not None else "warning",
         summary=f"{_headline(s, iron, who)}: {action}",
         reasoning=(
             *_anemia(s),
             iron.statement,
+            *((falling.statement,) if falling is not None else ()),
             "In men and postmenopausal women iron deficiency calls for bidirectional endoscopy "
             "(AGA 2020, strong recommendation) and celiac serology (BSG 2021): a gastrointestinal "
             "cancer can present this way.",
@@ -139,12 +156,12 @@ def source_search(s: Situation) -> Recommendation | None:
 def premenopausal(s: Situation) -> Recommendation | None:
     iron = _deficient(s)
     p = s.patient
-    if iron is None or p.is_child or p.sex is not Sex.FEMALE or (p.postmenopausal and not p.pregnant):
+    if iron is None or p.is_child or p.sex is not Sex.FEMALE or p.postmenopausal or p.pregnant:
         return None
-    who = "pregnancy" if p.pregnant else "a premenopausal woman"
+    who = "a premenopausal woman"
     orders, already = s.plan(TTG_IGA, TOTAL_IGA)
     action = "assess losses; consider celiac serology" if orders else "assess menstrual and other losses"
-    losses = "other losses" if p.pregnant else "menstrual and other losses"
+    losses = "menstrual and other losses"
     celiac = " and consider celiac serology (BSG 2021)" if orders else ""
     return Recommendation(
         rule=PREMENOPAUSAL,
@@ -161,6 +178,48 @@ def premenopausal(s: Situation) -> Recommendation | None:
         citations=_citations(iron, AGA_2020_IDA, BSG_2021_IDA),
         orders=orders,
         already=already,
+    )
+
+
+def pregnancy(s: Situation) -> Recommendation | None:
+    """BSH 2020: a diagnostic trial of oral iron first; GI evaluation only for GI symptoms or no response."""
+    f = s.findings
+    p = s.patient
+    if not p.pregnant or p.is_child:
+        return None
+    iron = _deficient(s)
+    untested = f.iron_status is IronStatus.UNKNOWN and f.anemia is not None and f.microcytosis is not None
+    if iron is None and not untested:
+        return None
+    weeks = t.PREGNANCY_REPEAT_WEEKS
+    if iron is not None:
+        headline = _headline(s, iron, "pregnancy")
+    else:
+        values = ", ".join(v for v in (s.show("hemoglobin"), s.show("mcv")) if v)
+        headline = f"Microcytic anemia in pregnancy ({values})"
+    trial = (
+        "iron is prescribed: repeat the count"
+        if p.iron_names
+        else "consider a trial of oral iron; repeat the count"
+    )
+    reasoning = [
+        *_anemia(s),
+        *((iron.statement,) if iron is not None else ()),
+        f"In pregnancy BSH 2020 advises a diagnostic trial of oral iron and a repeat count after {weeks} "
+        "weeks: a rise confirms iron deficiency; a ferritin below 30 µg/L indicates it.",
+        "With a poor response check adherence and consider other causes, the thalassemia path among them "
+        "(Hb electrophoresis/HPLC, as offered by antenatal screening).",
+        "The endoscopic source search of AGA 2020 and BSG 2021 addresses non-pregnant adults: refer for GI "
+        "evaluation only with GI symptoms or no response to iron.",
+        iron_advice(s),
+    ]
+    return Recommendation(
+        rule=PREGNANCY,
+        indicator="info",
+        summary=f"{headline}: {trial} in {weeks} weeks",
+        reasoning=tuple(reasoning),
+        evidence=EVIDENCE,
+        citations=(BSH_2020_PREGNANCY,),
     )
 
 
@@ -197,22 +256,43 @@ def child(s: Situation) -> Recommendation | None:
 def masked_polycythemia(s: Situation) -> Recommendation | None:
     iron = _deficient(s)
     high = _masked_polycythemia(s)
-    if iron is None or high is None or s.patient.is_child or s.patient.has(Diagnosis.POLYCYTHEMIA_VERA):
+    if iron is None or not high or s.patient.is_child or s.patient.has(Diagnosis.POLYCYTHEMIA_VERA):
         return None
     orders, already = s.plan(JAK2_V617F, ERYTHROPOIETIN, HEMATOLOGY_REFERRAL)
-    what = "erythrocytosis" if high.id == "erythrocytosis" else "a high RBC count"
+    what = {
+        "erythrocytosis": "erythrocytosis",
+        "high-rbc": "a high RBC count",
+        "leukocytosis": "leukocytosis",
+        "thrombocytosis": "thrombocytosis",
+        "extreme-thrombocytosis": "thrombocytosis",
+    }
+    named_findings = list(dict.fromkeys(what[x.id] for x in high))
+    clues = [x for x in high if x.id not in ("erythrocytosis", "high-rbc")]
+    if high[0].id in ("leukocytosis", "thrombocytosis", "extreme-thrombocytosis"):
+        named_findings.insert(0, "an Hb not low")
     return Recommendation(
         rule=MASKED_POLYCYTHEMIA,
         indicator="warning",
-        summary=f"Low ferritin with {what}: polycythemia vera may be masked; consider JAK2, EPO, hematology",
+        summary=f"Low ferritin with {and_list(named_findings)}: polycythemia vera may be masked; "
+        "consider JAK2, EPO, hematology",
         reasoning=(
             iron.statement,
-            high.statement,
+            *(x.statement for x in high),
             "Iron deficiency can mask polycythemia vera, and iron repletion can raise the hematocrit "
             "(Bessman 1977): do not just give iron.",
+            *(
+                (
+                    "An unexplained rise in white cells or platelets with it is a myeloproliferative clue "
+                    "(Keohane 2013, as NHS haematology pathways apply it).",
+                )
+                if clues
+                else ()
+            ),
         ),
-        evidence=(*EVIDENCE, "hematocrit", "rbc"),
-        citations=_citations(iron, BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA),
+        evidence=(*EVIDENCE, "hematocrit", "rbc", *(("wbc", "platelets") if clues else ())),
+        citations=_citations(
+            iron, BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA, *((KEOHANE_2013_ERYTHROCYTOSIS,) if clues else ())
+        ),
         orders=orders,
         already=already,
     )

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from service.cards.orders import CRP, FERRITIN, IRON_PANEL
-from service.citations import AAFP_2010_MICROCYTOSIS, WHO_2020_FERRITIN
+from service.citations import AAFP_2010_MICROCYTOSIS, BSG_2021_IDA, WHO_2020_FERRITIN
+from service.findings.model import IronStatus
 from service.rules.model import Recommendation, RuleId, Situation
+from service.rules.refractory import irida_pattern
 
 NO_FERRITIN = RuleId("no-ferritin", "Microcytosis without a recent ferritin")
+ON_TREATMENT = RuleId("iron-studies-on-iron", "Ferritin measured on iron therapy")
 
 
 def no_ferritin(s: Situation) -> Recommendation | None:
@@ -19,7 +22,7 @@ def no_ferritin(s: Situation) -> Recommendation | None:
     picture = "Microcytic anemia" if f.anemia else "Microcytosis"
     values = ", ".join(v for v in (s.show("hemoglobin") if f.anemia else "", s.show("mcv")) if v)
     tests = "ferritin with CRP" if CRP in orders else "ferritin"
-    reasoning = [x.statement for x in (f.anemia, f.microcytosis) if x is not None]
+    reasoning = [x.statement for x in (f.anemia, f.microcytosis, f.microcytosis_history) if x is not None]
     reasoning.append(
         f"No usable ferritin from the last {s.settings.iron_lookback_days} days: ferritin is the first test "
         "in microcytosis, as iron deficiency is its commonest cause (AAFP 2010)."
@@ -36,4 +39,30 @@ def no_ferritin(s: Situation) -> Recommendation | None:
         citations=(AAFP_2010_MICROCYTOSIS, WHO_2020_FERRITIN),
         orders=orders,
         already=already,
+    )
+
+
+def on_treatment(s: Situation) -> Recommendation | None:
+    """Small or few red cells with a ferritin taken on iron: say what it cannot show, never "replete"."""
+    f = s.findings
+    if f.iron_status is not IronStatus.ON_TREATMENT or f.iron is None:
+        return None
+    if (f.microcytosis is None and f.anemia is None) or irida_pattern(s) is not None:
+        return None  # the IRIDA card reads this ferritin already
+    reasoning = [x.statement for x in (f.anemia, f.microcytosis, f.iron) if x is not None]
+    reasoning += [
+        "Judge the treatment by the hemoglobin response: a rise of at least 10 g/L within 2–4 weeks of "
+        "oral iron (BSG 2021).",
+        "If iron deficiency was the reason for the iron, its cause still needs finding: in men and "
+        "postmenopausal women, endoscopy and celiac serology (AGA 2020, BSG 2021).",
+    ]
+    return Recommendation(
+        rule=ON_TREATMENT,
+        indicator="info",
+        summary=f"F{s.show('ferritin')[1:]} was measured on iron: not read as replete; "
+        "review the Hb response and the indication",
+        reasoning=tuple(reasoning),
+        evidence=("hemoglobin", "mcv", "ferritin", "tsat", "crp"),
+        citations=(BSG_2021_IDA,),
+        notes=("A ferritin measured on iron is not read as the stores (design default).",),
     )

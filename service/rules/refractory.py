@@ -33,7 +33,10 @@ AUTOIMMUNE_GASTRITIS = (
 
 def irida_pattern(s: Situation) -> Recommendation | None:
     f = s.findings
-    if f.tsat_very_low is None or f.microcytosis is None or f.iron_status is not IronStatus.REPLETE:
+    # A ferritin on iron is not "replete", but it is not low either: on oral iron that fails, a very
+    # low TSAT is the refractory picture itself.
+    not_low = (IronStatus.REPLETE, IronStatus.ON_TREATMENT)
+    if f.tsat_very_low is None or f.microcytosis is None or f.iron_status not in not_low:
         return None
     if not s.inflammation_excluded:
         return None

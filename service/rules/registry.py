@@ -11,6 +11,7 @@ from service.rules import (
     data_quality,
     erythrocytosis,
     hemolysis,
+    high_counts,
     inflammation,
     iron_deficiency,
     iron_studies,
@@ -21,30 +22,49 @@ from service.rules import (
     sideroblastic,
     thalassemia,
 )
-from service.rules.model import Rule
+from service.rules.model import Recommendation, Rule, Situation
+from service.rules.never_silent import next_step
 
-WORKUP_RULES: tuple[Rule, ...] = (
+_CORE_RULES: tuple[Rule, ...] = (
+    severity.verify_result,
     severity.severe_anemia,
     cytopenias.cytopenias,
     iron_deficiency.masked_polycythemia,
     erythrocytosis.erythrocytosis,
+    high_counts.extreme_thrombocytosis,
     iron_deficiency.source_search,
     refractory.irida_pattern,
     refractory.no_rise_on_iron,
     sideroblastic.sideroblastic_pattern,
     lead.elevated_lead,
+    iron_deficiency.pregnancy,
     iron_deficiency.premenopausal,
     iron_deficiency.child,
     iron_studies.no_ferritin,
+    iron_studies.on_treatment,
     inflammation.iron_deficiency_with_inflammation,
+    inflammation.iron_deficiency_in_ckd,
     inflammation.anemia_of_inflammation,
+    thalassemia.hbs_present,
+    thalassemia.hb_variant,
     thalassemia.beta_thalassemia_trait,
     thalassemia.hba2_while_iron_deficient,
+    thalassemia.hbf_raised,
     thalassemia.thalassemia_screen,
     thalassemia.alpha_thalassemia_suspected,
     hemolysis.loss_or_hemolysis,
     data_quality.check_results,
 )
+
+
+def never_silent(s: Situation) -> Recommendation | None:
+    """Last: small cells no other rule answers still get the next step (service/rules/never_silent.py)."""
+    if any(rule(s) is not None for rule in _CORE_RULES):
+        return None
+    return next_step(s)
+
+
+WORKUP_RULES: tuple[Rule, ...] = (*_CORE_RULES, never_silent)
 
 # order-select: why iron may not help this patient, one card for every reason that applies.
 PRESCRIBING_RULES: tuple[Rule, ...] = (prescribing.iron_order,)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from service.chart.read import read_chart
 from service.patient.build import build_context
 from service.patient.model import Diagnosis, PatientContext, Route, Sex
@@ -80,6 +82,18 @@ def test_pregnancy_trimester_from_the_conditions_onset() -> None:
     assert context(conditions=[condition("77386006", onset="2026-04-01")]).trimester == 3
     no_onset = context(conditions=[condition("77386006")])
     assert no_onset.pregnant and no_onset.trimester is None
+
+
+@pytest.mark.parametrize("code", ["77386006", "72892002", "47200007"])
+def test_pregnancy_normal_and_high_risk_codes_count_with_their_trimester(code: str) -> None:
+    # Synthea and many problem lists record "Normal pregnancy" 72892002, not "Pregnancy".
+    p = context(conditions=[condition(code, onset="2026-06-20")])
+    assert p.pregnant and p.trimester == 2
+
+
+def test_a_pregnancy_onset_over_300_days_ago_does_not_count() -> None:
+    assert not context(conditions=[condition("72892002", onset="2026-01-10")]).pregnant  # 304 days
+    assert context(conditions=[condition("72892002", onset="2026-01-20")]).pregnant  # 294 days
 
 
 def test_an_unclosed_pregnancy_from_years_ago_is_not_a_pregnancy() -> None:

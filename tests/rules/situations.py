@@ -4,7 +4,9 @@
 
 Labs are given by analyte key in the unit builders.LAB names, all drawn on ``ON``; the
 patient is born ``age`` years before it. ``conditions`` are SNOMED codes on the problem list,
-``iron`` names an active oral iron prescription started ``iron_days`` before the draw.
+``iron`` names an active oral iron prescription started ``iron_days`` before the draw;
+``earlier`` adds older results as (analyte, value, days before the draw), for the rules that
+read a series; ``onset_days`` dates the conditions that many days before the draw.
 """
 
 from __future__ import annotations
@@ -35,13 +37,17 @@ def situation(
     iron: str | None = None,
     iron_days: int = 30,
     drafts: tuple[DraftIron, ...] = (),
+    earlier: tuple[tuple[str, float, int], ...] = (),
+    onset_days: int | None = None,
     settings: WorkupSettings = DEFAULT_SETTINGS,
     **labs: float,
 ) -> Situation:
     born = date(ON.year - age, 3, 14)
     resources: list[dict[str, Any]] = [patient(sex, born.isoformat())]
     resources += [lab(key, value, ON.isoformat()) for key, value in labs.items()]
-    resources += [condition(code) for code in conditions]
+    resources += [lab(key, value, (ON - timedelta(days=days)).isoformat()) for key, value, days in earlier]
+    onset = None if onset_days is None else (ON - timedelta(days=onset_days)).date().isoformat()
+    resources += [condition(code, onset=onset) for code in conditions]
     if iron is not None:
         started = (ON - timedelta(days=iron_days)).date().isoformat()
         resources.append(medication_request(iron, authored=started))

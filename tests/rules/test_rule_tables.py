@@ -52,6 +52,21 @@ THALASSEMIA: list[Row] = [
         dict(sex="male", age=30, hemoglobin=12.1, mcv=66, rbc=6.2, ferritin=80, hba2=5.2),
         [("beta-thalassemia-trait", "info")],
     ),
+    (
+        "'HbA2' 28 %: HbE or another variant, never beta-thalassemia trait",
+        dict(sex="male", age=30, hemoglobin=12.1, mcv=66, rbc=6.2, ferritin=80, hba2=28),
+        [("hb-variant-in-a2-window", "info")],
+    ),
+    (
+        "HbS 62 % with HbA2 5 % and small cells: sickle-beta-thalassemia pattern, hematology",
+        dict(sex="male", age=30, hemoglobin=10.5, mcv=68, rbc=5.4, ferritin=80, hba2=5.0, hbs=62),
+        [("hbs-present", "warning")],
+    ),
+    (
+        "HbS 35 %, small cells: sickle trait, and the small cells need their own cause",
+        dict(sex="male", age=30, hemoglobin=13.5, mcv=74, ferritin=80, hba2=3.0, hbs=35),
+        [("hbs-present", "info")],
+    ),
 ]
 
 URGENT: list[Row] = [
@@ -65,11 +80,210 @@ URGENT: list[Row] = [
         dict(hemoglobin=9.0, mcv=72, wbc=2.1, platelets=60, ferritin=80),
         [("cytopenias", "warning")],
     ),
-    ("man 45, Hb 17.5", dict(sex="male", age=45, hemoglobin=17.5, mcv=90), [("erythrocytosis", "warning")]),
+    (
+        "man 45, Hb 17.5, first count",
+        dict(sex="male", age=45, hemoglobin=17.5, mcv=90),
+        [("erythrocytosis", "info")],
+    ),
+    (
+        "man 45, Hb 17.5 and 17.2 ten weeks apart: persistent",
+        dict(sex="male", age=45, hemoglobin=17.5, mcv=90, earlier=(("hemoglobin", 17.2, 70),)),
+        [("erythrocytosis", "warning")],
+    ),
+    (
+        "man 45, Hb 17.5 and 17.2 three weeks apart: still a repeat",
+        dict(sex="male", age=45, hemoglobin=17.5, mcv=90, earlier=(("hemoglobin", 17.2, 21),)),
+        [("erythrocytosis", "info")],
+    ),
+    (
+        "man 45, Hct 62 % on a first count: urgent",
+        dict(sex="male", age=45, hemoglobin=19.5, hematocrit=62, mcv=90),
+        [("erythrocytosis", "critical")],
+    ),
     (
         "child 2, blood lead 8",
         dict(age=2, hemoglobin=10.2, mcv=68, lead=8.0, ferritin=20),
         [("elevated-lead", "warning")],
+    ),
+]
+
+SILENT_BEFORE: list[Row] = [
+    (
+        "iron loading, microcytic anemia, normal HbA2, no RBC count, no CRP: sideroblastic pattern",
+        dict(hemoglobin=10.5, mcv=72, ferritin=900, tsat=70, hba2=2.5),
+        [("sideroblastic-pattern", "warning")],
+    ),
+    (
+        "iron loading, no RBC count and no HbA2: names both causes, does not wait",
+        dict(hemoglobin=10.5, mcv=72, ferritin=900, tsat=70),
+        [("sideroblastic-pattern", "warning")],
+    ),
+    (
+        "Hb 1.4 g/dL, below the plausible range: verify now",
+        dict(hemoglobin=1.4, mcv=70),
+        [("verify-result-now", "critical"), ("no-ferritin", "info")],
+    ),
+    (
+        "platelets 1200, normal red cells",
+        dict(hemoglobin=13.0, mcv=85, platelets=1200),
+        [("extreme-thrombocytosis", "warning")],
+    ),
+    (
+        "HbF 0.8 % with no lab range counts as normal in an adult: the alpha path is reached",
+        dict(sex="male", age=30, hemoglobin=12.1, mcv=66, rbc=6.2, ferritin=80, hba2=2.6, hbf=0.8),
+        [("alpha-thalassemia-suspected", "info")],
+    ),
+    (
+        "HbF 8 % with a normal HbA2: raised HbF, hematology review",
+        dict(sex="male", age=30, hemoglobin=12.1, mcv=66, rbc=6.2, ferritin=80, hba2=2.6, hbf=8.0),
+        [("hbf-raised", "info")],
+    ),
+    (
+        "woman 34, ferritin 8 with Hb 12.8 not low and WBC 13: masked polycythemia",
+        dict(hemoglobin=12.8, mcv=74, ferritin=8, wbc=13.0),
+        [("iron-deficiency-erythrocytosis", "warning"), ("iron-deficiency-premenopausal", "info")],
+    ),
+    (
+        "man 55, anemic, ferritin 8, RBC 6.3 and platelets 600: masked polycythemia",
+        dict(sex="male", age=55, hemoglobin=12.5, mcv=68, rbc=6.3, ferritin=8, platelets=600),
+        [("iron-deficiency-erythrocytosis", "warning"), ("iron-deficiency-source", "warning")],
+    ),
+    (
+        "woman 34, anemic, ferritin 8, platelets 600 alone: reactive, no polycythemia card",
+        dict(hemoglobin=10.5, mcv=72, ferritin=8, platelets=600),
+        [("iron-deficiency-premenopausal", "info")],
+    ),
+]
+
+CALM: list[Row] = [
+    (
+        "man 40, borderline Hb 12.8, WBC 3.5, platelets 138: a repeat count, not the marrow",
+        dict(sex="male", age=40, hemoglobin=12.8, mcv=88, wbc=3.5, platelets=138),
+        [("cytopenias", "info")],
+    ),
+    (
+        "the same counts, also low 6 weeks earlier: persistent, hematology",
+        dict(
+            sex="male",
+            age=40,
+            hemoglobin=12.8,
+            mcv=88,
+            wbc=3.5,
+            platelets=138,
+            earlier=(("wbc", 3.6, 42), ("platelets", 140, 42)),
+        ),
+        [("cytopenias", "warning")],
+    ),
+    (
+        "platelets 90 with WBC 3.5: one line moderately low, hematology",
+        dict(sex="male", age=40, hemoglobin=13.8, mcv=88, wbc=3.5, platelets=90),
+        [("cytopenias", "warning")],
+    ),
+    (
+        "normal blood count, TSAT 30 against iron/TIBC 10 %: no card of its own",
+        # "iron" names a prescription in the builder: the serum iron comes in through ``earlier``.
+        dict(hemoglobin=13.5, mcv=88, tsat=30, tibc=400, ferritin=85, earlier=(("iron", 40, 0),)),
+        [],
+    ),
+    (
+        "the same disagreement with small cells and ferritin 85: the TSAT decides, so its own card",
+        dict(hemoglobin=11.5, mcv=76, tsat=30, tibc=400, ferritin=85, crp=1, earlier=(("iron", 40, 0),)),
+        [("sideroblastic-pattern", "warning"), ("check-results", "info")],
+    ),
+]
+
+PREGNANT = "72892002"  # SNOMED CT "Normal pregnancy", as Synthea writes it
+
+PREGNANCY: list[Row] = [
+    (
+        "pregnant 20 weeks, ferritin 10: BSH 2020 trial of iron, no celiac serology or GI referral",
+        dict(hemoglobin=10.2, mcv=76, ferritin=10, conditions=(PREGNANT,), onset_days=140),
+        [("iron-deficiency-pregnancy", "info")],
+    ),
+    (
+        "pregnant 20 weeks, ferritin 25: below 30 indicates iron deficiency in pregnancy (BSH 2020)",
+        dict(hemoglobin=10.2, mcv=76, ferritin=25, conditions=(PREGNANT,), onset_days=140),
+        [("iron-deficiency-pregnancy", "info")],
+    ),
+    (
+        "pregnant, microcytic anemia, no ferritin: a trial of iron, and ferritin",
+        dict(hemoglobin=10.0, mcv=76, conditions=(PREGNANT,), onset_days=140),
+        [("iron-deficiency-pregnancy", "info"), ("no-ferritin", "info")],
+    ),
+]
+
+CKD = "431857002"  # SNOMED CT chronic kidney disease stage 4
+
+KIDNEY: list[Row] = [
+    (
+        "CKD 4, anemia, ferritin 250 and TSAT 18 %: iron deficiency in CKD, not replete (KDIGO 2012)",
+        dict(sex="male", age=66, hemoglobin=10.4, mcv=79, ferritin=250, tsat=18, crp=2, conditions=(CKD,)),
+        [("iron-deficiency-ckd", "info")],
+    ),
+    (
+        "CKD 4, ferritin 700 and TSAT 18 %: beyond the KDIGO iron-trial limits",
+        dict(sex="male", age=66, hemoglobin=10.4, mcv=88, ferritin=700, tsat=18, crp=2, conditions=(CKD,)),
+        [],
+    ),
+]
+
+HISTORY: list[Row] = [
+    (
+        "woman 34 on oral iron 30 days, Hb 10.0 -> 10.1: no rise",
+        dict(
+            hemoglobin=10.1, mcv=74, ferritin=8, iron="ferrous sulfate", earlier=(("hemoglobin", 10.0, 40),)
+        ),
+        [("no-rise-on-iron", "warning"), ("iron-deficiency-premenopausal", "info")],
+    ),
+    (
+        "iron prescribed 15 years ago, Hb from before it: the response is not judged",
+        dict(
+            hemoglobin=10.1,
+            mcv=74,
+            ferritin=8,
+            iron="ferrous sulfate",
+            iron_days=5475,
+            earlier=(("hemoglobin", 12.5, 5480),),
+        ),
+        [("iron-deficiency-premenopausal", "info")],
+    ),
+    (
+        "man 55, ferritin 8 before iron, 80 on it: still the source search (never 'replete')",
+        dict(
+            sex="male",
+            age=55,
+            hemoglobin=11.8,
+            mcv=76,
+            ferritin=80,
+            iron="ferrous sulfate",
+            iron_days=60,
+            earlier=(("ferritin", 8, 70), ("hemoglobin", 11.5, 70)),
+        ),
+        [("iron-deficiency-source", "warning"), ("no-rise-on-iron", "warning")],
+    ),
+    (
+        "the same man with Hb falling on iron, 12.4 -> 10.9: the source search is urgent",
+        dict(
+            sex="male",
+            age=55,
+            hemoglobin=10.9,
+            mcv=76,
+            ferritin=80,
+            iron="ferrous sulfate",
+            iron_days=60,
+            earlier=(("ferritin", 8, 70), ("hemoglobin", 12.4, 70)),
+        ),
+        [("iron-deficiency-source", "critical"), ("no-rise-on-iron", "warning")],
+    ),
+    (
+        "man 55 on iron, ferritin 80, no earlier ferritin: not read as replete, said",
+        dict(sex="male", age=55, hemoglobin=12.2, mcv=76, ferritin=80, iron="ferrous sulfate", iron_days=200),
+        [("iron-studies-on-iron", "info")],
+    ),
+    (
+        "woman 34 on iron, ferritin 900 and TSAT 70: the treatment, not iron loading",
+        dict(hemoglobin=11.0, mcv=76, ferritin=900, tsat=70, iron="ferrous sulfate", iron_days=200),
+        [("iron-studies-on-iron", "info")],
     ),
 ]
 
@@ -109,6 +323,31 @@ def test_thalassemia(who: str, given: dict[str, Any], cards: list[tuple[str, str
 
 @pytest.mark.parametrize(("who", "given", "cards"), URGENT, ids=ids(URGENT))
 def test_urgent_and_other_lineages(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
+    assert fired(situation(**given)) == cards
+
+
+@pytest.mark.parametrize(("who", "given", "cards"), SILENT_BEFORE, ids=ids(SILENT_BEFORE))
+def test_patterns_that_were_silent(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
+    assert fired(situation(**given)) == cards
+
+
+@pytest.mark.parametrize(("who", "given", "cards"), CALM, ids=ids(CALM))
+def test_calm(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
+    assert fired(situation(**given)) == cards
+
+
+@pytest.mark.parametrize(("who", "given", "cards"), PREGNANCY, ids=ids(PREGNANCY))
+def test_pregnancy(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
+    assert fired(situation(**given)) == cards
+
+
+@pytest.mark.parametrize(("who", "given", "cards"), KIDNEY, ids=ids(KIDNEY))
+def test_chronic_kidney_disease(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
+    assert fired(situation(**given)) == cards
+
+
+@pytest.mark.parametrize(("who", "given", "cards"), HISTORY, ids=ids(HISTORY))
+def test_history(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
     assert fired(situation(**given)) == cards
 
 
