@@ -19,6 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from bench.blocks import kept_blocks
 from service.replay.dates import age_in_years, birth_date, latest_instant
 from service.replay.report import SYNTHEA_CAVEAT, as_markdown
 from tests.synthea_population import REFERENCE_DATE, generate, records
@@ -28,6 +29,7 @@ PAGE = ROOT / "docs" / "alert-burden.md"
 FOLDER = ROOT / "docs" / "alert-burden"
 PATIENTS, SEED, AGES = 150, 2026, "18-80"
 ON_DATE = f"{REFERENCE_DATE[:4]}-{REFERENCE_DATE[4:6]}-{REFERENCE_DATE[6:]}"
+BEFORE_AFTER = "before-and-after"
 SALT = "alert-burden"  # a fixed key, so that the page is the same on every run (the data is synthetic)
 
 
@@ -118,7 +120,9 @@ def main() -> None:
         run = [str(Path(sys.executable).with_name("microcyte")), *replay_command(str(bundles))[1:]]
         subprocess.run(run, check=True, cwd=ROOT, timeout=3600)
         report = json.loads((FOLDER / "replay.json").read_text(encoding="utf-8"))
-        PAGE.write_text(page(report, bundles, command), encoding="utf-8")
+        # The before-and-after section compares revisions, which one run cannot: it is kept.
+        kept = kept_blocks(PAGE, (BEFORE_AFTER,))
+        PAGE.write_text(page(report, bundles, command) + (f"\n{kept}" if kept else ""), encoding="utf-8")
     print(f"wrote {PAGE.relative_to(ROOT)}", file=sys.stderr)
 
 
