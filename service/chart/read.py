@@ -21,9 +21,11 @@ from service.chart.reading import USABLE_STATUSES, effective_time, subject_probl
 from service.chart.records import patient_records
 from service.chart.series import Series
 from service.chart.sorting import sort_observations
-from service.labs.analytes import ANALYTES
+from service.labs.analytes import ANALYTES, SNOMED
 from service.labs.results import Unused
+from service.patient.conditions import POSTMENOPAUSAL, PREGNANCY
 from service.patient.demographics import read_patient
+from service.patient.model import Diagnosis
 from service.references import patient_id_of
 
 RECORD_TYPES = ("Condition", "MedicationRequest", "MedicationStatement", "ServiceRequest")
@@ -66,6 +68,9 @@ def read_chart(resources: Iterable[dict[str, Any]], patient_id: str, now: dateti
 
     patient, patient_problem = read_patient(by_type.get("Patient", []), patient_id)
     notes: list[str] = []
+    # A problem list can hold hundreds of Conditions (a Synthea adult 50-300), of which the
+    # workup reads a handful of codes: only those are validated, as Observations are by code.
+    by_type["Condition"] = [r for r in by_type.get("Condition", ()) if _read_condition(r)]
     records = {kind: patient_records(by_type.get(kind, ()), kind, patient_id) for kind in RECORD_TYPES}
     for kind in RECORD_TYPES:
         notes.extend(records[kind].notes)
@@ -96,3 +101,19 @@ def _usable(raw: dict[str, Any], patient_id: str) -> Observation | None:
     except ValidationError:
         return None
     return observation if observation.status in USABLE_STATUSES else None
+
+
+# Every SNOMED CT code a Condition is read for: a known diagnosis, pregnancy, menopause.
+CONDITION_CODES = frozenset(
+    [code for diagnosis in Diagnosis for code in diagnosis.codes] + [*PREGNANCY, *POSTMENOPAUSAL]
+)
+
+
+def _read_condition(raw: dict[str, Any]) -> bool:
+    """Does the Condition carry a code the workup reads? Read from its codings, cheaply."""
+    concept = raw.get("code")
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    return any(
+        isinstance(coding, dict) and coding.get("system") == SNOMED and coding.get("code") in CONDITION_CODES
+        for coding in (codings if isinstance(codings, list) else ())
+    )
