@@ -16,7 +16,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,16 +93,27 @@ def served(workers: int, work: Path) -> Iterator[tuple[str, subprocess.Popen[byt
     log = work / "microcyte-serve.log"
     command = [sys.executable, "-m", "service", "serve", "--no-auth", "--host", "127.0.0.1"]
     command += ["--port", str(port), "--workers", str(workers)]
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+    with serving(
+        "microcyte serve", command, cwd=ROOT, env=env, ready_url=f"{base}/healthz", log=log
+    ) as process:
+        yield base, process
+
+
+@contextmanager
+def serving(
+    name: str, command: Sequence[str], *, cwd: Path, env: Mapping[str, str], ready_url: str, log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server ``command`` until ``ready_url`` answers 200; stop it (terminate, then kill) after."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
         until = time.monotonic() + START_TIMEOUT_S
-        while not _answers(f"{base}/healthz"):
+        while not _answers(ready_url):
             if process.poll() is not None or time.monotonic() > until:
-                raise BenchError(f"microcyte serve did not start:\n{log.read_text(errors='replace')[-2000:]}")
+                raise BenchError(f"{name} did not start:\n{log.read_text(errors='replace')[-2000:]}")
             time.sleep(0.1)
-        yield base, process
+        yield process
     finally:
         process.terminate()
         try:

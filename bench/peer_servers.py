@@ -12,14 +12,13 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
 
-from bench.http_load import START_TIMEOUT_S, STOP_TIMEOUT_S, _answers, _free_port
+from bench.http_load import _free_port, serving
 from bench.inprocess import BenchError
 from bench.peer_floor import CARD_ENV
 
@@ -39,35 +38,13 @@ def _environment(extra: Mapping[str, str]) -> dict[str, str]:
 
 
 @contextmanager
-def _serving(
-    name: str, command: Sequence[str], *, cwd: Path, env: Mapping[str, str], ready_url: str, log: Path
-) -> Iterator[None]:
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        until = time.monotonic() + START_TIMEOUT_S
-        while not _answers(ready_url):
-            if process.poll() is not None or time.monotonic() > until:
-                raise BenchError(f"{name} did not start:\n{log.read_text(errors='replace')[-2000:]}")
-            time.sleep(0.1)
-        yield
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=STOP_TIMEOUT_S)
-
-
-@contextmanager
 def floor_server(workers: int, card: Mapping[str, object], work: Path) -> Iterator[str]:
     """The bare Flask app under ``microcyte serve``'s gunicorn settings; yields its base URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-m", "bench.peer_floor", "--port", str(port), "--workers", str(workers)]
     env = _environment({CARD_ENV: orjson.dumps(card).decode()})
-    with _serving(
+    with serving(
         "the Flask floor",
         command,
         cwd=ROOT,
@@ -157,5 +134,5 @@ def healthchain_server(
             CARD_ENV: orjson.dumps(card).decode(),
         }
     )
-    with _serving(name, command, cwd=app_dir, env=env, ready_url=f"{base}/health", log=work / f"{name}.log"):
+    with serving(name, command, cwd=app_dir, env=env, ready_url=f"{base}/health", log=work / f"{name}.log"):
         yield f"{base}/cds"

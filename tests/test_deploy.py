@@ -23,7 +23,7 @@ import pytest
 import redis
 import requests
 
-from tests.feedback.postgres import PostgresServer, PostgresUnavailable
+from tests.feedback.postgres import PostgresServer, start_or_fail
 from tests.ports import free_port
 from tests.test_authentication import EXAMPLE, sandbox_token
 from tests.test_cli import run, running
@@ -88,10 +88,7 @@ class Deployment:
 
 @pytest.fixture
 def deployment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
-    try:
-        postgres = PostgresServer.start()
-    except PostgresUnavailable as error:
-        pytest.fail(f"cannot start PostgreSQL: {error}", pytrace=False)
+    postgres = start_or_fail("the reference deployment")
     with ExitStack() as stack:
         stack.callback(postgres.stop)
         database = postgres.url(postgres.create_database())

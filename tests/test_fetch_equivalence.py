@@ -26,6 +26,7 @@ from service.app import create_app
 from service.labs.analytes import LOINC
 from service.services import SERVICES
 from service.services.prefetch import OBSERVATION_COUNT
+from tests.bodies import without_uuids
 from tests.fhir.faulty import Answer, FaultyServer, Seen
 from tests.fhirserver import SYNTHEA, PatientRecord, SekmetServer
 from tests.served_cases import CASE_FILES, CASES, Case, hook_of, put_on, read_case, search
@@ -71,15 +72,6 @@ def app() -> Flask:
 def at(app: Flask, now: datetime) -> FlaskClient:
     app.extensions[EXTENSION_KEY].clock = lambda: now
     return app.test_client()
-
-
-def without_uuids(value: Any) -> Any:
-    """Cards and suggestions without their uuids, which are new on every call."""
-    if isinstance(value, list):
-        return [without_uuids(item) for item in value]
-    if isinstance(value, dict):
-        return {key: without_uuids(item) for key, item in value.items() if key != "uuid"}
-    return value
 
 
 def answer(response: TestResponse) -> dict[str, Any]:

@@ -18,6 +18,7 @@ import pytest
 
 from cds_hooks.blueprint import EXTENSION_KEY
 from service.app import create_app
+from tests.bodies import without_uuids
 from tests.conftest import FIXTURE_NOW
 from tests.paths import AHRQ_REQUESTS, EXAMPLE_REQUEST, FIXTURES
 
@@ -41,14 +42,6 @@ def corpus() -> list[tuple[str, str, dict[str, Any], datetime]]:
 
 
 CORPUS = corpus()
-
-
-def without_uuids(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: without_uuids(v) for k, v in value.items() if k != "uuid"}
-    if isinstance(value, list):
-        return [without_uuids(v) for v in value]
-    return value
 
 
 def answer(service: str, request: dict[str, Any], now: datetime) -> dict[str, Any]:

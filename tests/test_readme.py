@@ -14,6 +14,7 @@ from cds_hooks.blueprint import EXTENSION_KEY
 from service.app import create_app
 from service.cli import main
 from service.examples import RECORDED_NOW
+from tests.bodies import without_uuids
 from tests.conftest import FIXTURE_NOW
 from tests.paths import ROOT
 
@@ -44,14 +45,6 @@ def shown_answer(shift: timedelta = timedelta(0)) -> object:
     text = re.findall(r"```json\n(.*?)```", README, flags=re.S)[0]
     moved = re.sub(r"\d{4}-\d{2}-\d{2}", lambda m: (date.fromisoformat(m.group(0)) + shift).isoformat(), text)
     return without_uuids(json.loads(moved))
-
-
-def without_uuids(value: object) -> object:
-    if isinstance(value, dict):
-        return {k: without_uuids(v) for k, v in value.items() if k != "uuid"}
-    if isinstance(value, list):
-        return [without_uuids(v) for v in value]
-    return value
 
 
 def run_printer(args: list[str]) -> bytes:

@@ -22,7 +22,7 @@ from cds_hooks.blueprint import EXTENSION_KEY
 from cds_hooks.feedback import FeedbackStore
 from service.app import SINKS_KEY, create_app
 from tests.conftest import FIXTURE_NOW
-from tests.feedback.postgres import PostgresServer, PostgresUnavailable
+from tests.feedback.postgres import PostgresServer, start_or_fail
 from tests.redisserver import RedisServer
 from tests.test_authentication import EXAMPLE, bearer, sandbox_token
 
@@ -107,10 +107,7 @@ def _sample(page: str, name: str, **labels: str) -> float:
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL of these tests' own: they stop it, which would break the shared one."""
-    try:
-        server = PostgresServer.start()
-    except PostgresUnavailable as error:
-        pytest.fail(f"cannot start PostgreSQL: {error}", pytrace=False)
+    server = start_or_fail("the store outage tests")
     yield server
     server.stop()
 

@@ -34,8 +34,3 @@ class Chart:
     medication_statements: tuple[Any, ...] = ()
     service_requests: tuple[Any, ...] = ()
     notes: tuple[str, ...] = field(default=())  # records that could not be used, and why
-
-    def history(self, key: str) -> tuple[Any, ...]:
-        """Every usable result of an analyte, any age, oldest first."""
-        found = self.series.get(key)
-        return found.usable() if found is not None else ()

@@ -8,17 +8,14 @@ from pathlib import Path
 import pytest
 
 from cds_hooks.feedback import FeedbackStore
-from tests.feedback.postgres import PostgresServer, PostgresUnavailable
+from tests.feedback.postgres import PostgresServer, start_or_fail
 
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     # A missing PostgreSQL must fail the run, not skip half of it: the multi-instance
     # deployment is only known to work because these tests ran against a real server.
-    try:
-        server = PostgresServer.start()
-    except PostgresUnavailable as error:
-        pytest.fail(f"cannot start PostgreSQL for the feedback tests: {error}", pytrace=False)
+    server = start_or_fail("the feedback tests")
     yield server
     server.stop()
 

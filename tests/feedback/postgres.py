@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 import psycopg
+import pytest
 
 from tests.ports import free_port
 
@@ -160,3 +161,11 @@ class PostgresServer:
             self._run("pg_ctl", "-D", str(self.root / "data"), "-m", "immediate", "-w", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def start_or_fail(purpose: str) -> PostgresServer:
+    """A new server, or a failed test run: a missing PostgreSQL must never skip half the suite."""
+    try:
+        return PostgresServer.start()
+    except PostgresUnavailable as error:
+        pytest.fail(f"cannot start PostgreSQL for {purpose}: {error}", pytrace=False)
