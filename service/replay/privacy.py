@@ -30,7 +30,9 @@ UNKNOWN = "unknown"
 SEXES = ("female", "male", "other", UNKNOWN)
 
 _DATE = re.compile(r"\b(\d{4}-\d{2}-\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})?)?")
-_AGE = re.compile(r"\b(\d+) (y|months)\b")
+# The patient's age as the explanation's context line writes it ("45 y on 2026-11-01"): only that
+# form, so that the advice's own intervals and ages ("repeat in about 2 months", "lead at 1–5 y") stay.
+_AGE = re.compile(r"\b(\d+) (y|months)(?= on )")
 _REFERENCE = re.compile(
     r"\b(Patient|MedicationRequest|MedicationStatement|ServiceRequest|Observation|Condition|Encounter)"
     r"/[A-Za-z0-9\-.]{1,64}"
