@@ -32,7 +32,13 @@ def assess(
         microcytosis_history=blood_count.microcytosis_history(labs, patient, microcytosis),
         hypochromia=blood_count.hypochromia(labs),
         erythrocytosis=erythrocytosis,
+        erythrocytosis_below_action=blood_count.erythrocytosis_below_action(
+            labs, patient, erythrocytosis, microcytosis
+        ),
         erythrocytosis_persistent=blood_count.erythrocytosis_persistent(labs, patient, erythrocytosis),
+        erythrocytosis_repeat_pending=blood_count.erythrocytosis_repeat_pending(
+            labs, patient, erythrocytosis
+        ),
         erythrocytosis_urgent=blood_count.erythrocytosis_urgent(labs, patient, erythrocytosis),
         high_rbc=blood_count.high_rbc(labs, patient),
         mchc_artifact=blood_count.mchc_artifact(labs),
@@ -59,6 +65,7 @@ def assess(
         cytopenia=cytopenia,
         moderate_cytopenia=marrow.moderate_cytopenia(labs, cytopenia),
         cytopenia_persistent=marrow.cytopenia_persistent(labs, patient, cytopenia),
+        cytopenia_repeat_pending=marrow.cytopenia_repeat_pending(labs, patient, cytopenia),
         critical_cytopenia=marrow.critical_cytopenia(labs),
         reticulocyte_response=marrow.reticulocyte_response(derived, anemia),
         hypoxemia=causes.hypoxemia(labs),

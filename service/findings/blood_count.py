@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from service.citations import AAFP_2010_MICROCYTOSIS, KEOHANE_2013_ERYTHROCYTOSIS, WHO_2024_HEMOGLOBIN
 from service.findings import thresholds as t
 from service.findings.model import Finding
 from service.formatting import number
 from service.labs.panel import Labs
+from service.labs.results import LabResult
 from service.patient.model import PatientContext, Sex
 
 
@@ -149,24 +150,93 @@ def erythrocytosis(labs: Labs, patient: PatientContext) -> Finding | None:
     return None
 
 
+def _raised_count(hb: LabResult | None, hct: LabResult | None, sex: Sex) -> bool | None:
+    """Is one count raised at the level UK pathways act on? The Hct when reported, against the BSH
+    limits (Keohane 2013); a count without one by its Hb, against WHO 2016 (design default)."""
+    if hct is not None:
+        return hct.is_above(t.action_hematocrit(sex))
+    if hb is not None:
+        return hb.is_above(t.erythrocytosis_thresholds(sex)[0])
+    return None
+
+
+def _counts(labs: Labs) -> list[tuple[date, LabResult | None, LabResult | None]]:
+    """(day, Hb, Hct) of every count with either, newest first; the day's last result of each."""
+    by_day: dict[date, dict[str, LabResult]] = {}
+    for key in ("hemoglobin", "hematocrit"):
+        for r in labs.series(key):
+            by_day.setdefault(r.when.date(), {})[key] = r
+    return [(d, v.get("hemoglobin"), v.get("hematocrit")) for d, v in sorted(by_day.items(), reverse=True)]
+
+
+def erythrocytosis_below_action(
+    labs: Labs, patient: PatientContext, found: Finding | None, microcytosis: Finding | None
+) -> Finding | None:
+    """Raised by WHO 2016 with normal cells, yet the Hct reported with it is below the level UK pathways
+    act on (small cells with a raised Hb are investigated on the first count whatever the Hct)."""
+    hct = labs.get("hematocrit")
+    if found is None or microcytosis is not None or hct is None:
+        return None
+    if hct.is_above(t.action_hematocrit(patient.sex)) is not False:
+        return None
+    return Finding(
+        "erythrocytosis-below-action-level",
+        f"The hematocrit {hct.display()} is not above {number(t.action_hematocrit(patient.sex))} %, "
+        "the level at which UK pathways repeat the count and then investigate (BSH; Keohane 2013): with "
+        "normal cells, no repeat or JAK2 is suggested for this count.",
+        ("hematocrit",),
+        KEOHANE_2013_ERYTHROCYTOSIS,
+    )
+
+
 def erythrocytosis_persistent(labs: Labs, patient: PatientContext, found: Finding | None) -> Finding | None:
-    """The latest raised Hb or Hct was raised on a count at least 8 weeks before it, too."""
+    """Raised on every count back to one 8 weeks to 12 months before the latest (BSH: a persistently
+    raised Hct); a normal count between them ends the run."""
     if found is None:
         return None
-    hb_limit, hct_limit = t.erythrocytosis_thresholds(patient.sex)
-    latest = labs.get(found.evidence[0])
-    if latest is None:
+    counts = _counts(labs)
+    if not counts or not _raised_count(counts[0][1], counts[0][2], patient.sex):
         return None
-    before = latest.when - timedelta(days=t.ERYTHROCYTOSIS_REPEAT_DAYS)
-    for key, limit in (("hemoglobin", hb_limit), ("hematocrit", hct_limit)):
-        earlier = [r for r in labs.series(key) if r.when <= before and r.is_above(limit)]
-        if earlier:
-            first = earlier[-1]
+    latest = counts[0][0]
+    for day_, hb, hct in counts[1:]:
+        age = (latest - day_).days
+        if age > t.ERYTHROCYTOSIS_PERSISTENCE_MAX_DAYS:
+            return None
+        raised = _raised_count(hb, hct, patient.sex)
+        if raised is False:
+            return None
+        if raised and age >= t.ERYTHROCYTOSIS_REPEAT_DAYS:
+            first = next(r for r in (hct, hb) if r is not None)
             return Finding(
                 "erythrocytosis-persistent",
                 f"Persistent: {first.analyte.name.lower()} was raised on {first.date} too "
-                f"({first.display()}), at least {t.ERYTHROCYTOSIS_REPEAT_DAYS // 7} weeks before.",
-                (key,),
+                f"({first.display()}), at least {t.ERYTHROCYTOSIS_REPEAT_DAYS // 7} weeks before, with no "
+                "normal count since.",
+                ("hematocrit" if hct is not None else "hemoglobin",),
+                KEOHANE_2013_ERYTHROCYTOSIS,
+            )
+    return None
+
+
+def erythrocytosis_repeat_pending(
+    labs: Labs, patient: PatientContext, found: Finding | None
+) -> Finding | None:
+    """Raised at the action level on an earlier count under 8 weeks ago: the repeat is not due yet."""
+    counts = _counts(labs)
+    if found is None or not counts or not _raised_count(counts[0][1], counts[0][2], patient.sex):
+        return None
+    latest = counts[0][0]
+    for day_, hb, hct in counts[1:]:
+        if (latest - day_).days >= t.ERYTHROCYTOSIS_REPEAT_DAYS:
+            return None
+        if _raised_count(hb, hct, patient.sex):
+            earlier = next(r for r in (hct, hb) if r is not None)
+            return Finding(
+                "erythrocytosis-repeat-pending",
+                f"Raised on {earlier.date} too ({earlier.display()}), under "
+                f"{t.ERYTHROCYTOSIS_REPEAT_DAYS // 7} weeks ago: the repeat that tells persistence is not "
+                "due yet.",
+                ("hematocrit" if hct is not None else "hemoglobin",),
                 KEOHANE_2013_ERYTHROCYTOSIS,
             )
     return None

@@ -7,7 +7,7 @@ a low WBC, since neutropenia is what carries the risk.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from service.citations import KEOHANE_2013_ERYTHROCYTOSIS, TEFFERI_2003_ANEMIA, WEINZIERL_2013_PANCYTOPENIA
 from service.findings import thresholds as t
@@ -69,32 +69,61 @@ def moderate_cytopenia(labs: Labs, cytopenia: Finding | None) -> Finding | None:
     )
 
 
-def cytopenia_persistent(labs: Labs, patient: PatientContext, cytopenia: Finding | None) -> Finding | None:
-    """Two lineages were low on a count 4 weeks to a year before this one, too."""
-    if cytopenia is None or labs.cbc_date is None or patient.age is None:
-        return None
+def _low_between(labs: Labs, patient: PatientContext, oldest: datetime, latest: datetime) -> dict[str, str]:
+    """The lineages low on a count between two instants: lineage -> the newest low result shown."""
+    if patient.age is None:
+        return {}
     anemia = t.anemia_threshold(patient.age, patient.sex, patient.pregnant, patient.trimester)
-    latest = labs.cbc_date - timedelta(days=t.CYTOPENIA_REPEAT_DAYS)
-    oldest = labs.cbc_date - timedelta(days=t.CYTOPENIA_PERSISTENCE_MAX_DAYS)
     lines = (
         ("red cells", "hemoglobin", anemia.value if anemia else None),
         ("white cells", "wbc", t.WBC_LOW),
         ("white cells", "neutrophils", t.ANC_LOW),
         ("platelets", "platelets", t.PLATELETS_LOW),
     )
-    low_then: dict[str, str] = {}
+    low: dict[str, str] = {}
     for lineage, key, limit in lines:
         if limit is None:
             continue
         for r in labs.series(key):
             if oldest <= r.when <= latest and r.is_below(limit):
-                low_then.setdefault(lineage, f"{r.analyte.name} {r.display()} on {r.date}")
+                low.setdefault(lineage, f"{r.analyte.name} {r.display()} on {r.date}")
+    return low
+
+
+def cytopenia_persistent(labs: Labs, patient: PatientContext, cytopenia: Finding | None) -> Finding | None:
+    """Two lineages were low on a count 4 weeks to a year before this one, too."""
+    if cytopenia is None or labs.cbc_date is None:
+        return None
+    latest = labs.cbc_date - timedelta(days=t.CYTOPENIA_REPEAT_DAYS)
+    oldest = labs.cbc_date - timedelta(days=t.CYTOPENIA_PERSISTENCE_MAX_DAYS)
+    low_then = _low_between(labs, patient, oldest, latest)
     if len(low_then) < 2:
         return None
     return Finding(
         "cytopenia-persistent",
         f"The cytopenias persist: {', '.join(low_then.values())} were low on a count at least "
         f"{t.CYTOPENIA_REPEAT_DAYS // 7} weeks earlier.",
+        CYTOPENIA_EVIDENCE,
+        design_default=True,
+    )
+
+
+def cytopenia_repeat_pending(
+    labs: Labs, patient: PatientContext, cytopenia: Finding | None
+) -> Finding | None:
+    """Two lineages were low on an earlier count under 4 weeks ago: the repeat it asked for is not due."""
+    if cytopenia is None or labs.cbc_date is None:
+        return None
+    day_start = labs.cbc_date.replace(hour=0, minute=0, second=0, microsecond=0)
+    oldest = labs.cbc_date - timedelta(days=t.CYTOPENIA_REPEAT_DAYS)
+    low_then = _low_between(labs, patient, oldest, day_start - timedelta(microseconds=1))
+    if len(low_then) < 2:
+        return None
+    return Finding(
+        "cytopenia-repeat-pending",
+        f"Low on an earlier count too, under {t.CYTOPENIA_REPEAT_DAYS // 7} weeks ago ("
+        f"{', '.join(low_then.values())}): the repeat count that tells a persisting cytopenia is not due "
+        "yet.",
         CYTOPENIA_EVIDENCE,
         design_default=True,
     )

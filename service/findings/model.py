@@ -39,7 +39,9 @@ class Findings:
     microcytosis_history: Finding | None = None  # id "microcytosis-long-standing" or "microcytosis-new"
     hypochromia: Finding | None = None
     erythrocytosis: Finding | None = None
-    erythrocytosis_persistent: Finding | None = None  # raised on a count >= 8 weeks earlier too
+    erythrocytosis_below_action: Finding | None = None  # raised by WHO, Hct below the BSH action level
+    erythrocytosis_persistent: Finding | None = None  # raised on every count back to one >= 8 weeks earlier
+    erythrocytosis_repeat_pending: Finding | None = None  # raised on a count < 8 weeks earlier
     erythrocytosis_urgent: Finding | None = None  # Hct above 60 % men, 56 % women
     high_rbc: Finding | None = None
     mchc_artifact: Finding | None = None
@@ -67,6 +69,7 @@ class Findings:
     critical_cytopenia: Finding | None = None
     moderate_cytopenia: Finding | None = None  # one line moderately low: hematology
     cytopenia_persistent: Finding | None = None  # two lines low on a count >= 4 weeks earlier too
+    cytopenia_repeat_pending: Finding | None = None  # two lines low on a count < 4 weeks earlier
     reticulocyte_response: Finding | None = None
     hypoxemia: Finding | None = None
     lead_elevated: Finding | None = None

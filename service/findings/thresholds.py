@@ -58,8 +58,11 @@ HCT_PERSISTENT_WOMEN = 48.0
 # Urgent, outside cyanotic heart disease (Keohane 2013; NHS haematology pathways).
 HCT_URGENT_MEN = 60.0  # %
 HCT_URGENT_WOMEN = 56.0
-# Persistent: two raised counts at least 8 weeks apart before JAK2/EPO (NHS pathways: repeat in ~2 months).
+# Persistent: two raised counts at least 8 weeks apart before JAK2/EPO (NHS pathways: repeat in ~2 months),
+# with no normal count between them. The earlier one at most 12 months before (design default): a raised
+# count years ago, with normal ones since, is not the repeat BSH means ("two samples ~3 months apart").
 ERYTHROCYTOSIS_REPEAT_DAYS = 56
+ERYTHROCYTOSIS_PERSISTENCE_MAX_DAYS = 365
 SPO2_HYPOXEMIA = 92.0  # %, below this hypoxemia points to a secondary erythrocytosis (MSD)
 
 # --- cytopenias (design default, docs/workup.md#cytopenia-thresholds) ------------------------
@@ -192,6 +195,11 @@ def erythrocytosis_thresholds(sex: Sex) -> tuple[float, float]:
     if sex is Sex.MALE:
         return HB_ERYTHROCYTOSIS_MEN, HCT_ERYTHROCYTOSIS_MEN
     return HB_ERYTHROCYTOSIS_WOMEN, HCT_ERYTHROCYTOSIS_WOMEN
+
+
+def action_hematocrit(sex: Sex) -> float:
+    """The Hct (%) above which UK pathways repeat and then investigate; unknown sex takes the lower."""
+    return HCT_PERSISTENT_MEN if sex is Sex.MALE else HCT_PERSISTENT_WOMEN
 
 
 def rbc_high_threshold(sex: Sex, lab_high: float | None) -> Threshold:

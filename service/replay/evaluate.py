@@ -25,6 +25,8 @@ from service.replay.privacy import Privacy, age_at, age_band, sex_of
 from service.replay.queries import LocalQuery, keeps, parse_templates, search_parameters, server_filter
 from service.replay.record import PatientRecord, Resource
 from service.replay.tally import RuleKey, Sample, Tally
+from service.rules.never_silent import picture, silence_reason
+from service.workup import situation_of
 
 CHART_OPEN_HOOK = "patient-view"
 ORDER_HOOK = "order-select"
@@ -212,10 +214,28 @@ class Replayer:
         count = sum(
             self._call(replay, timeline, moment, {}, None, band, tally, seen) for replay in self.chart
         )
+        self._small_cells(timeline, moment, count, tally)
         tally.cards_per_chart_open[count] += 1
         tally.band_cards[band] += count
         if count:
             tally.band_chart_opens_with_cards[band] += 1
+
+    def _small_cells(self, timeline: Timeline, moment: datetime, cards: int, tally: Tally) -> None:
+        """Never silent, audited: a chart open on small cells got a card, or which stated reason."""
+        if not self.chart:
+            return
+        replay = self.chart[0]
+        try:
+            situation = situation_of(
+                prepare(replay.service, self._request(replay, timeline, moment, {}, None), now=moment),
+                self.plan.settings.workup,
+            )
+        except CDSHooksError:
+            return  # the call was refused, and the tally says so already
+        if picture(situation) is None:
+            return
+        reason = silence_reason(situation, ())
+        tally.small_cells["card" if cards else (reason.value if reason else "silent")] += 1
 
     def _order_selection(
         self, timeline: Timeline, moment: datetime, order: Resource, tally: Tally, seen: set[RuleKey]
@@ -249,13 +269,8 @@ class Replayer:
     ) -> int:
         """One call of one service; returns the number of cards it answered with."""
         patient_id = timeline.record.patient_id
-        call_id = f"{patient_id}|{moment.isoformat()}|{replay.service.id}|{leave_out}"
-        request = CDSRequest(
-            hook=replay.service.hook,
-            hookInstance=str(uuid.uuid5(_NAMESPACE, call_id)),
-            context={"userId": USER, "patientId": patient_id, **context},
-            prefetch={q.key: timeline.answer(q, moment, leave_out) for q in replay.queries},
-        )
+        call_id = _call_id(replay, timeline, moment, leave_out)
+        request = self._request(replay, timeline, moment, context, leave_out)
         tally.calls[replay.service.id] += 1
         try:
             cards = list(invoke(replay.service, request, now=moment).cards)
@@ -294,7 +309,26 @@ class Replayer:
             )
         return len(cards)
 
+    @staticmethod
+    def _request(
+        replay: ServiceReplay,
+        timeline: Timeline,
+        moment: datetime,
+        context: dict[str, Any],
+        leave_out: str | None,
+    ) -> CDSRequest:
+        return CDSRequest(
+            hook=replay.service.hook,
+            hookInstance=str(uuid.uuid5(_NAMESPACE, _call_id(replay, timeline, moment, leave_out))),
+            context={"userId": USER, "patientId": timeline.record.patient_id, **context},
+            prefetch={q.key: timeline.answer(q, moment, leave_out) for q in replay.queries},
+        )
+
     def _explain(self, service: CDSService, request: CDSRequest, moment: datetime) -> str:
         from service.explain import explain
 
         return explain(prepare(service, request, now=moment), self.plan.settings.workup)
+
+
+def _call_id(replay: ServiceReplay, timeline: Timeline, moment: datetime, leave_out: str | None) -> str:
+    return f"{timeline.record.patient_id}|{moment.isoformat()}|{replay.service.id}|{leave_out}"

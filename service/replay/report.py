@@ -122,11 +122,23 @@ def build(tally: Tally, setup: Setup) -> dict[str, Any]:
         "orders": orders,
         "bands": bands,
         "samples": samples,
+        "small_cells": _small_cells(tally),
         "skipped": dict(sorted(tally.skipped.items())),
         "problems": {
             "count": tally.problem_count,
             "listed": [asdict(problem) for problem in tally.problems[:MAX_PROBLEMS]],
         },
+    }
+
+
+def _small_cells(tally: Tally) -> dict[str, Any]:
+    """Never silent on small cells: chart opens on a microcytic count, with a card or a stated reason."""
+    counts = tally.small_cells
+    return {
+        "chart_opens": sum(counts.values()),
+        "with_a_card": counts.get("card", 0),
+        "no_card": {k: v for k, v in sorted(counts.items()) if k not in ("card", "silent")},
+        "silent": counts.get("silent", 0),
     }
 
 
@@ -219,6 +231,16 @@ def as_markdown(
     )
     if plots:
         lines += [f"![Cards per chart open]({plots}/cards_per_chart_open.png)", ""]
+    small = report["small_cells"]
+    lines += [f"{h}# Small cells: never silent", ""]
+    lines += [
+        f"Chart opens on a microcytic count (microcytic anemia, microcytosis or microcytic erythrocytosis): "
+        f"{small['chart_opens']}. With a card: {small['with_a_card']}. Silent, with no stated reason: "
+        f"{small['silent']}.",
+        "",
+    ]
+    lines += [f"- no card, because {reason}: {count}" for reason, count in small["no_card"].items()]
+    lines += [""] if small["no_card"] else []
     lines += [f"{h}# Orders suggested", ""]
     lines += _table(
         ["order", "code", "suggested", "per 100 chart opens"],

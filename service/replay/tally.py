@@ -60,6 +60,8 @@ class Tally:
     band_cards: Counter[BandKey] = field(default_factory=Counter)
     band_chart_opens_with_cards: Counter[BandKey] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)  # what was left out, by reason
+    # Chart opens on small cells: "card", or the stated reason for none ("silent" must stay 0).
+    small_cells: Counter[str] = field(default_factory=Counter)
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
     samples: dict[RuleKey, list[Sample]] = field(default_factory=dict)
@@ -95,6 +97,7 @@ class Tally:
         self.band_cards.update(other.band_cards)
         self.band_chart_opens_with_cards.update(other.band_chart_opens_with_cards)
         self.skipped.update(other.skipped)
+        self.small_cells.update(other.small_cells)
         self.problem_count += other.problem_count
         self.problems = sorted([*self.problems, *other.problems])[:MAX_PROBLEMS]
         for rule, samples in other.samples.items():

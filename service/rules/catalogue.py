@@ -69,7 +69,8 @@ CATALOGUE: tuple[Entry, ...] = (
         "info / warning / critical",
         "Two or three of anemia, leukopenia or neutropenia, thrombocytopenia. Critical with ANC < 0.5 or "
         "platelets < 20; warning with a line moderately low or persisting on a count 4 weeks to a year "
-        "earlier; otherwise info (repeat count with differential and smear).",
+        "earlier; otherwise info (repeat count with differential and smear), and no card while a count "
+        "under 4 weeks earlier already showed them (the repeat is not due).",
         (o.HEMATOLOGY_REFERRAL, o.BLOOD_SMEAR, o.VITAMIN_B12, o.FOLATE),
         (c.WEINZIERL_2013_PANCYTOPENIA,),
         (
@@ -98,12 +99,14 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry(
         erythrocytosis.ERYTHROCYTOSIS,
         "info / warning / critical",
-        "Erythrocytosis (WHO 2016) in a non-pregnant adult: info on a first normocytic raised count "
-        "(repeat in about 2 months); warning when persistent (two raised counts >= 8 weeks apart) or "
+        "Erythrocytosis (WHO 2016) in a non-pregnant adult. With normal cells it acts on the Hct (> 52 % "
+        "men, > 48 % women; the WHO Hb where no Hct is reported): info on a first such count (repeat in "
+        "about 2 months), none while that repeat is not due (a raised count under 8 weeks earlier); "
+        "warning when persistent (raised on every count back to one 8 weeks to 12 months earlier) or "
         "microcytic; critical with Hct > 60 % men, > 56 % women.",
         (o.JAK2_V617F, o.ERYTHROPOIETIN, o.SPO2, o.CARBOXYHEMOGLOBIN, o.HEMATOLOGY_REFERRAL),
         (c.WHO_2016_MYELOID, c.BSH_ERYTHROCYTOSIS, c.KEOHANE_2013_ERYTHROCYTOSIS),
-        ("ERYTHROCYTOSIS_REPEAT_DAYS",),
+        ("ERYTHROCYTOSIS_REPEAT_DAYS", "ERYTHROCYTOSIS_PERSISTENCE_MAX_DAYS"),
     ),
     Entry(
         high_counts.EXTREME_THROMBOCYTOSIS,

@@ -45,7 +45,8 @@ def cytopenias(s: Situation) -> Recommendation | None:
     if found is None or (s.patient.has(Diagnosis.PANCYTOPENIA) and critical is None):
         return None
     if critical is None and f.moderate_cytopenia is None and f.cytopenia_persistent is None:
-        return _mild(s)
+        # A mild cytopenia seen under 4 weeks ago already asked for the repeat: the finding says so.
+        return None if f.cytopenia_repeat_pending is not None else _mild(s)
     orders, already = s.plan(HEMATOLOGY_REFERRAL, BLOOD_SMEAR, VITAMIN_B12, FOLATE)
     name, counts = found.id.capitalize(), _low_counts(s)
     reasoning = [found.statement]

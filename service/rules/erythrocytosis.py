@@ -1,10 +1,12 @@
 """Erythrocytosis at any MCV: confirm it, then tell polycythemia vera from a secondary cause.
 
-WHO 2016 thresholds find it (Hb > 16.5 g/dL men, > 16.0 women; Hct > 49 %, > 48 %). On a first
-raised, normocytic count UK practice repeats it in about 2 months and reviews secondary causes
-(Keohane 2013; NHS pathways): an info card, no JAK2 or EPO yet. Two raised counts at least 8
-weeks apart, an Hct above 60 % (men) or 56 % (women), or small cells (the seed condition) are
-investigated; above those hematocrits urgently. JAK2 V617F and EPO separate polycythemia vera from
+WHO 2016 thresholds find it (Hb > 16.5 g/dL men, > 16.0 women; Hct > 49 %, > 48 %). With normal
+cells, UK practice acts on the hematocrit (BSH; Keohane 2013): above 52 % (men) or 48 % (women), or
+by the WHO Hb where no Hct is reported. On a first such count it repeats the count in about 2
+months and reviews secondary causes: an info card, no JAK2 or EPO yet, and none again while that
+repeat is not due. Raised on every count back to one 8 weeks to 12 months before (persistence), an
+Hct above 60 % (men) or 56 % (women), or small cells (the seed condition) are investigated; above
+those hematocrits urgently. JAK2 V617F and EPO separate polycythemia vera from
 secondary erythrocytosis; SpO2 below 92 % points to hypoxia, COHb to smoking. Two other
 cards take precedence: with iron deficiency, the masked-polycythemia card says all of this
 and more; with small cells, normal ferritin and a thalassemia pattern, the thalassemia path
@@ -57,11 +59,15 @@ def erythrocytosis(s: Situation) -> Recommendation | None:
         return None
     if _explained_by_trait(s):
         return None
+    if f.erythrocytosis_below_action is not None:
+        return None  # the finding says why: below the hematocrit UK pathways act on
     value = s.show("hematocrit") if "hematocrit" in found.evidence else s.show("hemoglobin")
     hypoxic = f" with {s.show('spo2')} (hypoxemia)" if f.hypoxemia else ""
     # Small cells with a raised Hb/Hct are the seed condition: investigated on the first count.
     investigate = f.erythrocytosis_persistent or f.erythrocytosis_urgent or f.microcytosis
     if investigate is None:
+        if f.erythrocytosis_repeat_pending is not None:
+            return None  # the earlier count's card asked for the repeat; the finding says when it is due
         return _first_count(s, value, f" with {s.show('spo2')}" if f.hypoxemia else "")
     orders, already = s.plan(JAK2_V617F, ERYTHROPOIETIN, SPO2, CARBOXYHEMOGLOBIN, HEMATOLOGY_REFERRAL)
     reasoning = [found.statement]
@@ -117,8 +123,9 @@ def _first_count(s: Situation, value: str, hypoxic: str) -> Recommendation:
         evidence=EVIDENCE,
         citations=(KEOHANE_2013_ERYTHROCYTOSIS, BSH_ERYTHROCYTOSIS),
         notes=(
-            f"Persistence means two raised counts at least {t.ERYTHROCYTOSIS_REPEAT_DAYS // 7} weeks apart "
-            "(NHS haematology pathways).",
+            f"Persistence means raised counts at least {t.ERYTHROCYTOSIS_REPEAT_DAYS // 7} weeks apart with "
+            "no normal count between (NHS haematology pathways), the earlier at most "
+            f"{t.ERYTHROCYTOSIS_PERSISTENCE_MAX_DAYS // 30} months before (design default).",
         ),
     )
 

@@ -73,7 +73,9 @@ def test_no_patient_data_in_any_output_by_default(population: Population, report
         assert re.fullmatch(r"[0-9a-f]{16}", sample["patient"])
         assert sample["age_band"] in AGE_BAND_LABELS
         assert re.fullmatch(r"\d{4}", sample["as_of"])
-        assert not re.search(r"\b\d+ (y|months) on\b", sample["explanation"])  # the age appears as a band only
+        assert not re.search(
+            r"\b\d+ (y|months) on\b", sample["explanation"]
+        )  # the age appears as a band only
     assert {band["age_band"] for band in report["bands"]} <= set(AGE_BAND_LABELS)
 
 

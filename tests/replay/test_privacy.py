@@ -14,7 +14,10 @@ def scrubbed(text: str) -> str:
 
 
 def test_the_patients_age_becomes_its_band() -> None:
-    assert scrubbed("female; 45 y on 2026-11-01; premenopausal") == "female; age 40–49 on [day -1]; premenopausal"
+    assert (
+        scrubbed("female; 45 y on 2026-11-01; premenopausal")
+        == "female; age 40–49 on [day -1]; premenopausal"
+    )
     assert scrubbed("male; 8 months on 2026-11-02") == "male; age 0–17 on [day 0]"
 
 

@@ -91,9 +91,47 @@ URGENT: list[Row] = [
         [("erythrocytosis", "warning")],
     ),
     (
-        "man 45, Hb 17.5 and 17.2 three weeks apart: still a repeat",
+        "man 45, Hb 17.5 and 17.2 three weeks apart: the repeat is not due yet, no second card",
         dict(sex="male", age=45, hemoglobin=17.5, mcv=90, earlier=(("hemoglobin", 17.2, 21),)),
+        [],
+    ),
+    (
+        "man 45, Hb 17.5 now and 17.2 ten weeks ago, a normal 15.0 between: not persistent, a first count",
+        dict(
+            sex="male",
+            age=45,
+            hemoglobin=17.5,
+            mcv=90,
+            earlier=(("hemoglobin", 17.2, 70), ("hemoglobin", 15.0, 35)),
+        ),
         [("erythrocytosis", "info")],
+    ),
+    (
+        "man 45, Hb 17.5 now and 17.2 fourteen months ago: too long ago to be the repeat",
+        dict(sex="male", age=45, hemoglobin=17.5, mcv=90, earlier=(("hemoglobin", 17.2, 425),)),
+        [("erythrocytosis", "info")],
+    ),
+    (
+        "man 45, Hb 17.0 with an Hct of 50 %: below the hematocrit UK pathways act on",
+        dict(sex="male", age=45, hemoglobin=17.0, hematocrit=50, mcv=90),
+        [],
+    ),
+    (
+        "man 45, Hb 17.0 with an Hct of 50 %, small cells: the seed condition, investigated",
+        dict(sex="male", age=45, hemoglobin=17.0, hematocrit=50, mcv=72, ferritin=120, hba2=2.8, hbf=0.5),
+        [("erythrocytosis", "warning"), ("alpha-thalassemia-suspected", "info")],
+    ),
+    (
+        "woman 50, Hct 49 % now and 50 % ten weeks ago: persistent by the women's 48 %",
+        dict(
+            sex="female",
+            age=50,
+            hemoglobin=16.4,
+            hematocrit=49,
+            mcv=90,
+            earlier=(("hematocrit", 50, 70), ("hemoglobin", 16.6, 70)),
+        ),
+        [("erythrocytosis", "warning")],
     ),
     (
         "man 45, Hct 62 % on a first count: urgent",
@@ -173,6 +211,19 @@ CALM: list[Row] = [
             earlier=(("wbc", 3.6, 42), ("platelets", 140, 42)),
         ),
         [("cytopenias", "warning")],
+    ),
+    (
+        "the same counts, also low 2 weeks earlier: that count asked for the repeat, not yet due",
+        dict(
+            sex="male",
+            age=40,
+            hemoglobin=12.8,
+            mcv=88,
+            wbc=3.5,
+            platelets=138,
+            earlier=(("wbc", 3.6, 14), ("platelets", 140, 14)),
+        ),
+        [],
     ),
     (
         "platelets 90 with WBC 3.5: one line moderately low, hematology",
