@@ -43,3 +43,18 @@ def test_no_card_for_small_cells_says_why(case_name: str, reason: str) -> None:
 
 def test_a_card_needs_no_reason() -> None:
     assert "No card for the small cells" not in explain("01-microcytic-anemia-no-ferritin")
+
+
+@pytest.mark.parametrize(
+    ("case_name", "why"),
+    [
+        ("76-mchc-artifact", "MCHC 38.5 g/dL is above 37 g/dL, which suggests a measurement artifact"),
+        ("180-erythrocytosis-below-the-action-hematocrit", "The hematocrit 50 % is not above 52 %"),
+        ("111-erythrocytosis-repeat-within-8-weeks", "the repeat that tells persistence is not due yet"),
+        ("183-mild-cytopenias-repeat-not-due", "tells a persisting cytopenia is not due"),
+    ],
+)
+def test_an_abnormal_result_without_a_card_is_explained(case_name: str, why: str) -> None:
+    out = explain(case_name)
+    assert 'none: the answer is "cards": []' in out
+    assert why in out

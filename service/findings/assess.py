@@ -41,7 +41,9 @@ def assess(
         ),
         erythrocytosis_urgent=blood_count.erythrocytosis_urgent(labs, patient, erythrocytosis),
         high_rbc=blood_count.high_rbc(labs, patient),
-        mchc_artifact=blood_count.mchc_artifact(labs),
+        mchc_artifact=_mchc_flag(
+            blood_count.mchc_artifact(labs), anemia, microcytosis, erythrocytosis, notes
+        ),
         inflammation=inflammation,
         iron_status=status,
         iron=iron_finding,
@@ -90,6 +92,23 @@ def _tsat_flag(
     if flag is None:
         return None
     if (anemia is not None or microcytosis is not None) and status in _TSAT_DECIDES:
+        return flag
+    notes.append(flag.statement.rstrip("."))
+    return None
+
+
+def _mchc_flag(
+    flag: Finding | None,
+    anemia: Finding | None,
+    microcytosis: Finding | None,
+    erythrocytosis: Finding | None,
+    notes: list[str],
+) -> Finding | None:
+    """An MCHC artifact is a card of its own only when a decision rests on the indices it distorts
+    (anemia, small cells, erythrocytosis); otherwise a note in the detail and in ``--explain``."""
+    if flag is None:
+        return None
+    if anemia is not None or microcytosis is not None or erythrocytosis is not None:
         return flag
     notes.append(flag.statement.rstrip("."))
     return None

@@ -301,8 +301,8 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry(
         data_quality.CHECK_RESULTS,
         "info",
-        "MCHC above 37 g/dL; or a TSAT more than 5 points from iron ÷ TIBC when the TSAT decides "
-        "(otherwise a note on the card that shows it).",
+        "MCHC above 37 g/dL with anemia, small cells or erythrocytosis; or a TSAT more than 5 points "
+        "from iron ÷ TIBC when the TSAT decides (otherwise either is a note on the card that shows it).",
         (),
         (c.CLINICAL_METHODS_1990_RED_CELL_INDICES, c.AAFP_2007_IDA),
         ("MCHC_ARTIFACT", "TSAT_DISAGREEMENT_POINTS"),

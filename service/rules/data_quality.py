@@ -3,7 +3,8 @@
 An MCHC above 37 g/dL is rarely biology (hereditary spherocytosis aside): cold agglutinins,
 lipemia or hemolysis in the tube raise it, and the Hb, MCV and MCH of that count are suspect
 too. A reported TSAT more than 5 points from iron ÷ TIBC of the same sample means one of the
-three is wrong. Either is said once, on its own card, whatever else fires.
+three is wrong. Either is said once, on a card of its own, when a decision rests on the values it
+puts in doubt (service/findings/assess.py decides which); otherwise it is a note.
 """
 
 from __future__ import annotations
