@@ -189,57 +189,56 @@ def erythrocytosis_below_action(
     )
 
 
+def _raised_run(labs: Labs, sex: Sex) -> list[tuple[date, LabResult]]:
+    """The latest count and the raised counts before it, newest first, back to a normal count or to
+    the persistence window's edge; empty when the latest count is not raised at the action level."""
+    counts = _counts(labs)
+    if not counts or not _raised_count(counts[0][1], counts[0][2], sex):
+        return []
+    latest = counts[0][0]
+    run: list[tuple[date, LabResult]] = []
+    for day_, hb, hct in counts:
+        raised = _raised_count(hb, hct, sex)
+        if (latest - day_).days > t.ERYTHROCYTOSIS_PERSISTENCE_MAX_DAYS or raised is False:
+            break
+        if raised:
+            run.append((day_, next(r for r in (hct, hb) if r is not None)))
+    return run
+
+
 def erythrocytosis_persistent(labs: Labs, patient: PatientContext, found: Finding | None) -> Finding | None:
     """Raised on every count back to one 8 weeks to 12 months before the latest (BSH: a persistently
     raised Hct); a normal count between them ends the run."""
-    if found is None:
+    run = _raised_run(labs, patient.sex) if found is not None else []
+    old = [r for day_, r in run[1:] if (run[0][0] - day_).days >= t.ERYTHROCYTOSIS_REPEAT_DAYS]
+    if not old:
         return None
-    counts = _counts(labs)
-    if not counts or not _raised_count(counts[0][1], counts[0][2], patient.sex):
-        return None
-    latest = counts[0][0]
-    for day_, hb, hct in counts[1:]:
-        age = (latest - day_).days
-        if age > t.ERYTHROCYTOSIS_PERSISTENCE_MAX_DAYS:
-            return None
-        raised = _raised_count(hb, hct, patient.sex)
-        if raised is False:
-            return None
-        if raised and age >= t.ERYTHROCYTOSIS_REPEAT_DAYS:
-            first = next(r for r in (hct, hb) if r is not None)
-            return Finding(
-                "erythrocytosis-persistent",
-                f"Persistent: {first.analyte.name.lower()} was raised on {first.date} too "
-                f"({first.display()}), at least {t.ERYTHROCYTOSIS_REPEAT_DAYS // 7} weeks before, with no "
-                "normal count since.",
-                ("hematocrit" if hct is not None else "hemoglobin",),
-                KEOHANE_2013_ERYTHROCYTOSIS,
-            )
-    return None
+    first = old[0]
+    return Finding(
+        "erythrocytosis-persistent",
+        f"Persistent: {first.analyte.name.lower()} was raised on {first.date} too ({first.display()}), at "
+        f"least {t.ERYTHROCYTOSIS_REPEAT_DAYS // 7} weeks before, with no normal count since.",
+        (first.analyte.key,),
+        KEOHANE_2013_ERYTHROCYTOSIS,
+    )
 
 
 def erythrocytosis_repeat_pending(
     labs: Labs, patient: PatientContext, found: Finding | None
 ) -> Finding | None:
-    """Raised at the action level on an earlier count under 8 weeks ago: the repeat is not due yet."""
-    counts = _counts(labs)
-    if found is None or not counts or not _raised_count(counts[0][1], counts[0][2], patient.sex):
+    """Raised at the action level on an earlier count under 8 weeks ago, with no normal count since:
+    that count asked for the repeat, which is not due yet."""
+    run = _raised_run(labs, patient.sex) if found is not None else []
+    if len(run) < 2 or (run[0][0] - run[-1][0]).days >= t.ERYTHROCYTOSIS_REPEAT_DAYS:
         return None
-    latest = counts[0][0]
-    for day_, hb, hct in counts[1:]:
-        if (latest - day_).days >= t.ERYTHROCYTOSIS_REPEAT_DAYS:
-            return None
-        if _raised_count(hb, hct, patient.sex):
-            earlier = next(r for r in (hct, hb) if r is not None)
-            return Finding(
-                "erythrocytosis-repeat-pending",
-                f"Raised on {earlier.date} too ({earlier.display()}), under "
-                f"{t.ERYTHROCYTOSIS_REPEAT_DAYS // 7} weeks ago: the repeat that tells persistence is not "
-                "due yet.",
-                ("hematocrit" if hct is not None else "hemoglobin",),
-                KEOHANE_2013_ERYTHROCYTOSIS,
-            )
-    return None
+    earlier = run[1][1]
+    return Finding(
+        "erythrocytosis-repeat-pending",
+        f"Raised on {earlier.date} too ({earlier.display()}), under "
+        f"{t.ERYTHROCYTOSIS_REPEAT_DAYS // 7} weeks ago: the repeat that tells persistence is not due yet.",
+        (earlier.analyte.key,),
+        KEOHANE_2013_ERYTHROCYTOSIS,
+    )
 
 
 def erythrocytosis_urgent(labs: Labs, patient: PatientContext, found: Finding | None) -> Finding | None:

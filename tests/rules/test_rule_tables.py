@@ -107,6 +107,17 @@ URGENT: list[Row] = [
         [("erythrocytosis", "info")],
     ),
     (
+        "man 45, Hb 17.5 now, 17.2 five weeks and 15.0 three weeks ago: the repeat was normal, a first count",
+        dict(
+            sex="male",
+            age=45,
+            hemoglobin=17.5,
+            mcv=90,
+            earlier=(("hemoglobin", 17.2, 35), ("hemoglobin", 15.0, 21)),
+        ),
+        [("erythrocytosis", "info")],
+    ),
+    (
         "man 45, Hb 17.5 now and 17.2 fourteen months ago: too long ago to be the repeat",
         dict(sex="male", age=45, hemoglobin=17.5, mcv=90, earlier=(("hemoglobin", 17.2, 425),)),
         [("erythrocytosis", "info")],
