@@ -60,10 +60,10 @@ def picture(s: Situation) -> str | None:
 
 
 def explained_by(s: Situation) -> Diagnosis | None:
-    """A thalassemia on record explains small cells, unless iron is lacking or loading."""
+    """A thalassemia on record explains small cells once a ferritin shows iron neither lacking nor loading."""
     f = s.findings
     known = s.patient.known_thalassemia
-    if known is None or f.iron_status.deficient or f.iron_loading is not None:
+    if known is None or f.iron_status is not IronStatus.REPLETE or f.iron_loading is not None:
         return None
     return known
 
