@@ -319,7 +319,7 @@ CATALOGUE: tuple[Entry, ...] = (
             o.HEMATOLOGY_REFERRAL,
             o.BLOOD_SMEAR,
         ),
-        (c.AAFP_2010_MICROCYTOSIS,),
+        (c.AAFP_2010_MICROCYTOSIS, c.DONKER_2014_GENETIC_MICROCYTIC_ANEMIAS),
     ),
     Entry(
         prescribing.WITH_ERYTHROCYTOSIS,
