@@ -91,12 +91,13 @@ MAIS_2009_HBA2_HBE = Citation(
     "https://doi.org/10.1309/AJCPJ0VQGE5WTZEL",
 )
 NHS_SCT_HANDBOOK = Citation(
-    "NHS Sickle Cell and Thalassaemia Screening Programme: laboratory handbook",
-    "https://www.gov.uk/government/publications/handbook-for-sickle-cell-and-thalassaemia-screening",
+    "NHS Sickle Cell and Thalassaemia Screening Programme: handbook for antenatal laboratories",
+    "https://www.gov.uk/government/publications/sct-screening-handbook-for-antenatal-laboratories",
 )
 CHAI_2021_PROFOUND_ANEMIA = Citation(
-    "Chai et al. 2021: survival with a hemoglobin of 1.4 g/dL (J Med Case Rep)",
-    "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC9500496/",
+    "Chai et al. 2021: critical iron deficiency anemia with a record low hemoglobin of 1.4 g/dL "
+    "(J Med Case Rep 2021;15:472)",
+    "https://doi.org/10.1186/s13256-021-03024-9",
 )
 KEOHANE_2013_ERYTHROCYTOSIS = Citation(
     "Keohane, McMullin & Harrison 2013: Erythrocytosis (BMJ 2013;347:f6667), as NHS haematology "
@@ -104,9 +105,9 @@ KEOHANE_2013_ERYTHROCYTOSIS = Citation(
     "https://www.bmj.com/content/347/bmj.f6667",
 )
 BSH_2020_PREGNANCY = Citation(
-    "BSH 2020: UK guideline on the management of iron deficiency in pregnancy (Pavord et al., Br J "
+    "BSH 2020: UK guidelines on the management of iron deficiency in pregnancy (Pavord et al., Br J "
     "Haematol 2020;188:819-830)",
-    "https://doi.org/10.1111/bjh.16221",
+    "https://b-s-h.org.uk/guidelines/guidelines/uk-guidelines-on-the-management-of-iron-deficiency-in-pregnancy",
 )
 KDIGO_2012_ANEMIA_CKD = Citation(
     "KDIGO 2012: Clinical Practice Guideline for Anemia in Chronic Kidney Disease",

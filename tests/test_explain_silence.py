@@ -32,6 +32,7 @@ def explain(case_name: str) -> str:
     [
         ("06-ferritin-already-ordered", "every next step is already resulted or ordered"),
         ("41-known-beta-thalassemia-trait", "a known diagnosis explains it"),
+        ("142-known-trait-ferritin-on-order", "every next step is already resulted or ordered"),
         ("119-known-trait-explains-mild-erythrocytosis", "a known diagnosis explains it"),
     ],
 )

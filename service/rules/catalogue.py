@@ -194,7 +194,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry(
         iron_studies.NO_FERRITIN,
         "info",
-        "Microcytosis with no usable ferritin in its window, none on order, no thalassemia on record.",
+        "Microcytosis with no usable ferritin in its window, none on order (a thalassemia on record too).",
         (o.FERRITIN, o.CRP, o.IRON_PANEL),
         (c.AAFP_2010_MICROCYTOSIS, c.WHO_2020_FERRITIN),
         ("iron_lookback_days", "iron_before_cbc_days"),
@@ -322,7 +322,7 @@ CATALOGUE: tuple[Entry, ...] = (
             o.HEMATOLOGY_REFERRAL,
             o.BLOOD_SMEAR,
         ),
-        (c.AAFP_2010_MICROCYTOSIS,),
+        (c.AAFP_2010_MICROCYTOSIS, c.DONKER_2014_GENETIC_MICROCYTIC_ANEMIAS),
     ),
     Entry(
         prescribing.WITH_ERYTHROCYTOSIS,

@@ -16,8 +16,10 @@ def no_ferritin(s: Situation) -> Recommendation | None:
     f = s.findings
     if f.microcytosis is None or s.labs.get("ferritin") is not None:
         return None
-    if s.patient.known_thalassemia is not None or not s.needs(FERRITIN):
-        return None  # a known thalassemia explains small cells; a pending ferritin needs no card
+    if not s.needs(FERRITIN):
+        return None  # a pending ferritin needs no card
+    # A known thalassemia does not silence this card: a trait explains small cells only with a normal
+    # ferritin, and iron deficiency, which it does not explain, is the commoner cause.
     orders, already = s.plan(FERRITIN, CRP, IRON_PANEL)
     picture = "Microcytic anemia" if f.anemia else "Microcytosis"
     values = ", ".join(v for v in (s.show("hemoglobin") if f.anemia else "", s.show("mcv")) if v)

@@ -24,7 +24,7 @@ from service.cards.orders import (
     SOLUBLE_TRANSFERRIN_RECEPTOR,
     Order,
 )
-from service.citations import AAFP_2010_MICROCYTOSIS
+from service.citations import AAFP_2010_MICROCYTOSIS, DONKER_2014_GENETIC_MICROCYTIC_ANEMIAS
 from service.findings.model import IronStatus
 from service.patient.model import Diagnosis
 from service.rules.model import Recommendation, RuleId, Situation, and_list
@@ -60,10 +60,10 @@ def picture(s: Situation) -> str | None:
 
 
 def explained_by(s: Situation) -> Diagnosis | None:
-    """A thalassemia on record explains small cells, unless iron is lacking or loading."""
+    """A thalassemia on record explains small cells once a ferritin shows iron neither lacking nor loading."""
     f = s.findings
     known = s.patient.known_thalassemia
-    if known is None or f.iron_status.deficient or f.iron_loading is not None:
+    if known is None or f.iron_status is not IronStatus.REPLETE or f.iron_loading is not None:
         return None
     return known
 
@@ -80,7 +80,9 @@ def _candidates(s: Situation) -> tuple[Order, ...]:
     if status.deficient:
         return ()  # the cause of the deficiency: said in words, whatever is on record
     if s.labs.get("hba2") is None:
-        return (HB_HPLC, CRP)  # a trait, or (with a CRP showing no inflammation) the rarer causes
+        # A trait, or (with a CRP showing no inflammation) the rarer causes, which the TSAT of an iron
+        # panel tells apart: not low in a sideroblastic anemia, below 10 % in the IRIDA pattern.
+        return (IRON_PANEL, HB_HPLC, CRP)
     if f.hba2_not_raised is not None:
         return (ALPHA_GLOBIN_GENES, HEMATOLOGY_REFERRAL, BLOOD_SMEAR)
     return (HEMATOLOGY_REFERRAL, BLOOD_SMEAR)
@@ -113,13 +115,22 @@ def next_step(s: Situation) -> Recommendation | None:
             "and HbF leave an alpha-thalassemia trait, which only DNA testing shows; beyond that, "
             "hematology and a smear."
         )
+    tsat_decides = IRON_PANEL in orders and f.iron_status is IronStatus.REPLETE
+    if tsat_decides:
+        reasoning.append(
+            "With a ferritin that is not low, a TSAT (iron panel) tells a sideroblastic anemia (TSAT not "
+            "low) from the IRIDA pattern (TSAT below 10 %): AAFP 2010, Donker 2014."
+        )
     return Recommendation(
         rule=NEXT_STEP,
         indicator="info",
         summary=f"{shown[0].upper()}{shown[1:]} ({values}) not yet explained: {action}",
         reasoning=tuple(reasoning),
         evidence=("hemoglobin", "mcv", "mch", "rbc", "ferritin", "tsat", "crp", "hba2", "hbf"),
-        citations=(AAFP_2010_MICROCYTOSIS,),
+        citations=(
+            AAFP_2010_MICROCYTOSIS,
+            *((DONKER_2014_GENETIC_MICROCYTIC_ANEMIAS,) if tsat_decides else ()),
+        ),
         orders=orders,
         already=already,
     )
