@@ -193,10 +193,12 @@ CATALOGUE: tuple[Entry, ...] = (
     ),
     Entry(
         iron_studies.NO_FERRITIN,
-        "info",
-        "Microcytosis with no usable ferritin in its window, none on order (a thalassemia on record too).",
+        "info / warning",
+        "Microcytosis with no usable ferritin in its window, none on order (a thalassemia on record too); "
+        "a warning with erythrocytosis, where ferritin decides between the thalassemia path and a masked "
+        "polycythemia vera.",
         (o.FERRITIN, o.CRP, o.IRON_PANEL),
-        (c.AAFP_2010_MICROCYTOSIS, c.WHO_2020_FERRITIN),
+        (c.AAFP_2010_MICROCYTOSIS, c.WHO_2020_FERRITIN, c.BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA),
         ("iron_lookback_days", "iron_before_cbc_days"),
     ),
     Entry(

@@ -39,6 +39,20 @@ SECONDARY_CAUSES = (
 )
 
 
+SMALL_CELLS = (
+    "Small cells with a raised Hb or Hct are investigated on the first count: a thalassemia trait is the "
+    "commonest cause, but a polycythemia vera or a secondary erythrocytosis with iron deficiency is found "
+    "in about 1 in 4 (Bessman 1977)."
+)
+
+
+def _picture(s: Situation) -> str:
+    f = s.findings
+    if f.erythrocytosis_persistent is not None:
+        return "Persistent erythrocytosis"
+    return "Microcytic erythrocytosis" if f.microcytosis is not None else "Erythrocytosis"
+
+
 def _persistence(sex: Sex) -> str:
     men, women = number(t.HCT_PERSISTENT_MEN), number(t.HCT_PERSISTENT_WOMEN)
     limit = {Sex.MALE: f"above {men} %", Sex.FEMALE: f"above {women} %"}.get(
@@ -59,6 +73,8 @@ def erythrocytosis(s: Situation) -> Recommendation | None:
         return None
     if _explained_by_trait(s):
         return None
+    if f.microcytosis and s.labs.get("ferritin") is None and f.erythrocytosis_urgent is None:
+        return None  # ferritin decides the path first: the no-ferritin card asks for it
     if f.erythrocytosis_below_action is not None:
         return None  # the finding says why: below the hematocrit UK pathways act on
     value = s.show("hematocrit") if "hematocrit" in found.evidence else s.show("hemoglobin")
@@ -75,7 +91,7 @@ def erythrocytosis(s: Situation) -> Recommendation | None:
         if extra is not None:
             reasoning.append(extra.statement)
     if f.erythrocytosis_persistent is None and f.erythrocytosis_urgent is None:
-        reasoning.append(_persistence(s.patient.sex))
+        reasoning.append(SMALL_CELLS if f.microcytosis else _persistence(s.patient.sex))
     reasoning.append(
         "JAK2 V617F and a serum erythropoietin tell polycythemia vera from secondary erythrocytosis "
         "(WHO 2016); SpO2 looks for hypoxemia and COHb for smoking."
@@ -87,13 +103,12 @@ def erythrocytosis(s: Situation) -> Recommendation | None:
     urgent = f.erythrocytosis_urgent is not None
     lead = "urgently consider" if urgent else "consider"
     action = f"{lead} {and_list(tests)}" if tests else ("urgent hematology" if urgent else "find its cause")
-    if f.erythrocytosis_persistent is None and not urgent:
+    if f.erythrocytosis_persistent is None and not urgent and f.microcytosis is None:
         action = f"confirm on repeat; {action}"
     return Recommendation(
         rule=ERYTHROCYTOSIS,
         indicator="critical" if urgent else "warning",
-        summary=f"{'Persistent e' if f.erythrocytosis_persistent else 'E'}rythrocytosis ({value}){hypoxic}: "
-        f"{action}",
+        summary=f"{_picture(s)} ({value}){hypoxic}: {action}",
         reasoning=tuple(reasoning),
         evidence=EVIDENCE,
         citations=(WHO_2016_MYELOID, BSH_ERYTHROCYTOSIS, KEOHANE_2013_ERYTHROCYTOSIS),

@@ -1,14 +1,25 @@
-"""Microcytosis without a ferritin: ferritin is the first test (AAFP 2010)."""
+"""Microcytosis without a ferritin: ferritin is the first test (AAFP 2010).
+
+With a raised Hb or Hct too it is a warning: ferritin is then the value that tells the thalassemia
+path from a polycythemia vera masked by iron deficiency (Bessman 1977), and the erythrocytosis
+card waits for it rather than ordering JAK2 on the first count.
+"""
 
 from __future__ import annotations
 
 from service.cards.orders import CRP, FERRITIN, IRON_PANEL
-from service.citations import AAFP_2010_MICROCYTOSIS, BSG_2021_IDA, WHO_2020_FERRITIN
+from service.citations import (
+    AAFP_2010_MICROCYTOSIS,
+    BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA,
+    BSG_2021_IDA,
+    WHO_2020_FERRITIN,
+)
 from service.findings.model import IronStatus
 from service.rules.model import Recommendation, RuleId, Situation
 from service.rules.refractory import irida_pattern
 
 NO_FERRITIN = RuleId("no-ferritin", "Microcytosis without a recent ferritin")
+EVIDENCE = ("hemoglobin", "mcv", "mch", "rbc", "crp")
 ON_TREATMENT = RuleId("iron-studies-on-iron", "Ferritin measured on iron therapy")
 
 
@@ -21,24 +32,44 @@ def no_ferritin(s: Situation) -> Recommendation | None:
     # A known thalassemia does not silence this card: a trait explains small cells only with a normal
     # ferritin, and iron deficiency, which it does not explain, is the commoner cause.
     orders, already = s.plan(FERRITIN, CRP, IRON_PANEL)
-    picture = "Microcytic anemia" if f.anemia else "Microcytosis"
-    values = ", ".join(v for v in (s.show("hemoglobin") if f.anemia else "", s.show("mcv")) if v)
+    raised = f.erythrocytosis is not None
+    picture = "Microcytic erythrocytosis" if raised else "Microcytic anemia" if f.anemia else "Microcytosis"
+    shown = s.show("hemoglobin") if f.anemia or raised else ""
+    values = ", ".join(v for v in (shown, s.show("mcv")) if v)
     tests = "ferritin with CRP" if CRP in orders else "ferritin"
-    reasoning = [x.statement for x in (f.anemia, f.microcytosis, f.microcytosis_history) if x is not None]
+    reasoning = [
+        x.statement
+        for x in (f.anemia, f.erythrocytosis, f.microcytosis, f.microcytosis_history)
+        if x is not None
+    ]
     reasoning.append(
         f"No usable ferritin from the last {s.settings.iron_lookback_days} days: ferritin is the first test "
         "in microcytosis, as iron deficiency is its commonest cause (AAFP 2010)."
     )
+    if raised:
+        # Small cells with a raised Hb/Hct: ferritin is the value that tells the two paths apart.
+        reasoning.append(
+            "With a raised Hb or Hct, ferritin decides the path: normal, a thalassemia trait is the "
+            "commonest cause (Hb HPLC first); low, a polycythemia vera may be masked by the iron "
+            "deficiency (JAK2 V617F, EPO, hematology), and iron should wait (Bessman 1977: of 35 such "
+            "patients, 26 had thalassemia minor, 4 polycythemia vera, 5 secondary erythrocytosis with iron "
+            "deficiency)."
+        )
     reasoning.append(
         "CRP shows whether inflammation is raising ferritin (WHO 2020); an iron panel is optional."
     )
     return Recommendation(
         rule=NO_FERRITIN,
-        indicator="info",
-        summary=f"{picture} ({values}) with no recent ferritin: consider {tests}",
+        indicator="warning" if raised else "info",
+        summary=f"{picture} ({values}) with no recent ferritin: consider {tests}"
+        + (" before JAK2 or iron" if raised else ""),
         reasoning=tuple(reasoning),
-        evidence=("hemoglobin", "mcv", "mch", "rbc", "crp"),
-        citations=(AAFP_2010_MICROCYTOSIS, WHO_2020_FERRITIN),
+        evidence=("hemoglobin", "hematocrit", "mcv", "mch", "rbc", "crp") if raised else EVIDENCE,
+        citations=(
+            (AAFP_2010_MICROCYTOSIS, WHO_2020_FERRITIN, BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA)
+            if raised
+            else (AAFP_2010_MICROCYTOSIS, WHO_2020_FERRITIN)
+        ),
         orders=orders,
         already=already,
     )
