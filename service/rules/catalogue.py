@@ -279,8 +279,9 @@ CATALOGUE: tuple[Entry, ...] = (
     ),
     Entry(
         thalassemia.SCREEN,
-        "info",
-        "Microcytosis, ferritin not low, Mentzer index below 13 or a high RBC count, no HbA2 on file.",
+        "info / warning",
+        "Microcytosis, ferritin not low, Mentzer index below 13 or a high RBC count, no HbA2 on file; a "
+        "warning with erythrocytosis, where this path comes first.",
         (o.HB_HPLC,),
         (c.AAFP_2010_MICROCYTOSIS, c.VEHAPOGLU_2014_INDICES, c.BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA),
         ("RBC_HIGH_MEN", "RBC_HIGH_WOMEN"),

@@ -77,7 +77,8 @@ def erythrocytosis(s: Situation) -> Recommendation | None:
         return None  # ferritin decides the path first: the no-ferritin card asks for it
     if f.erythrocytosis_below_action is not None:
         return None  # the finding says why: below the hematocrit UK pathways act on
-    value = s.show("hematocrit") if "hematocrit" in found.evidence else s.show("hemoglobin")
+    by_hct = "hematocrit" in found.evidence or f.erythrocytosis_urgent is not None  # what decided it
+    value = s.show("hematocrit") if by_hct else s.show("hemoglobin")
     hypoxic = f" with {s.show('spo2')} (hypoxemia)" if f.hypoxemia else ""
     # Small cells with a raised Hb/Hct are the seed condition: investigated on the first count.
     investigate = f.erythrocytosis_persistent or f.erythrocytosis_urgent or f.microcytosis

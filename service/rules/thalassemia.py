@@ -62,7 +62,9 @@ def thalassemia_screen(s: Situation) -> Recommendation | None:
     picture, first = ("Microcytic erythrocytosis", " first") if f.erythrocytosis else ("Microcytosis", "")
     return Recommendation(
         rule=SCREEN,
-        indicator="info",
+        # Microcytic erythrocytosis is a warning at its first step too (reference, section 5): the
+        # erythrocytosis card waits for this one.
+        indicator="warning" if f.erythrocytosis else "info",
         summary=f"{picture} with normal ferritin and {shown}: consider Hb electrophoresis/HPLC{first}",
         reasoning=(
             *_statements(f.microcytosis, f.microcytosis_history, f.iron, pattern),
