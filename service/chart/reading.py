@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -149,7 +148,7 @@ def measure(obs: Observation, analyte: Analyte) -> Measurement | Implausible | t
     factor = analyte.factor(unit)
     if factor is None:
         return f"its unit {unit!r} is not one Microcyte converts for {analyte.name}", reported
-    value = float(Decimal(quantity.value)) * factor
+    value = float(quantity.value) * factor
     low, high = analyte.plausible
     if not low <= value <= high:
         return Implausible(
@@ -247,12 +246,12 @@ def _canonical(bound: Any, analyte: Analyte) -> float | None:
         return None
     unit, _ = unit_of(bound, analyte)
     factor = analyte.factor(unit) if unit else None
-    return None if factor is None else float(Decimal(bound.value)) * factor
+    return None if factor is None else float(bound.value) * factor
 
 
 def _reported(quantity: Any) -> str:
     unit = quantity.unit or quantity.code or ""
-    text = f"{quantity.comparator or ''}{number(float(Decimal(quantity.value)))}"
+    text = f"{quantity.comparator or ''}{number(float(quantity.value))}"
     return f"{text} {unit}".strip()
 
 
