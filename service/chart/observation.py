@@ -49,7 +49,7 @@ class WithComplexLists(Element):
         if isinstance(data, dict):
             for name in cls.COMPLEX_LISTS:
                 value = data.get(name)
-                if isinstance(value, list) and any(item is None for item in value):
+                if isinstance(value, list) and None in value:  # JSON holds nothing else equal to None
                     raise ValueError(f"None is not allowed as an element of {name}")
         return data
 

@@ -42,10 +42,15 @@ def read_chart(resources: Iterable[dict[str, Any]], patient_id: str, now: dateti
     observations = sort_observations(by_type.get("Observation", ()))
     series: dict[str, Series] = {}
     unused: list[Unused] = []
+    own_subject = f"Patient/{patient_id}"
     for key, raws in observations.by_analyte.items():
         analyte = ANALYTES[key]
         mine: list[dict[str, Any]] = []
         for raw in raws:
+            subject = raw.get("subject")
+            if isinstance(subject, dict) and subject.get("reference") == own_subject:
+                mine.append(raw)  # the common form, seen without a call
+                continue
             problem = subject_problem(raw, analyte, patient_id)
             if problem is None:
                 mine.append(raw)
