@@ -35,8 +35,8 @@ ActionType = Literal["create", "update", "delete"]
 LinkType = Literal["absolute", "smart"]
 
 
-def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+# A tuple, not ``dict | list``: isinstance with a union goes through its __instancecheck__.
+_CONTAINERS = (dict, list)
 
 
 def _prune(value: Any) -> Any:
@@ -49,7 +49,7 @@ def _prune(value: Any) -> Any:
     if isinstance(value, dict):
         kept: dict[str, Any] = {}
         for key, member in value.items():
-            if isinstance(member, dict | list):
+            if isinstance(member, _CONTAINERS):
                 member = _prune(member)
                 if not member:
                     continue
@@ -58,9 +58,14 @@ def _prune(value: Any) -> Any:
             kept[key] = member
         return kept
     if isinstance(value, list):
-        return [
-            _prune(item) if isinstance(item, dict | list) else item for item in value if not _is_empty(item)
-        ]
+        items: list[Any] = []
+        for item in value:
+            if isinstance(item, _CONTAINERS):
+                if item:
+                    items.append(_prune(item))
+            elif item is not None and item != "":
+                items.append(item)
+        return items
     return value
 
 
