@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from service.chart.model import Chart
-from service.chart.observation import Observation
+from service.chart.observation import Observation, validate_observation
 from service.chart.reading import USABLE_STATUSES, effective_time, subject_problem
 from service.chart.records import patient_records
 from service.chart.series import Series
@@ -102,7 +102,7 @@ def _usable(raw: dict[str, Any], patient_id: str) -> Observation | None:
     if patient_id_of(raw.get("subject")) != patient_id:
         return None
     try:
-        observation = Observation.model_validate(raw)
+        observation = validate_observation(raw)
     except ValidationError:
         return None
     return observation if observation.status in USABLE_STATUSES else None

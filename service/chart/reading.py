@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service.chart.observation import Observation
+from service.chart.observation import Observation, validate_observation
 from service.dates import as_instant
 from service.formatting import number, unit_label
 from service.labs.analytes import BY_CODE, LOINC, UCUM, Analyte
@@ -103,7 +103,7 @@ def read_observation(
         return problem
     source = source_of(raw)
     try:
-        observation = Observation.model_validate(raw)
+        observation = validate_observation(raw)
     except ValidationError as error:
         return Unused(analyte.name, source, validation_problem(error))
     return _read_valid(observation, analyte, source, now, result_code(raw) or "")
