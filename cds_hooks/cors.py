@@ -66,8 +66,9 @@ def answer_preflight() -> Response | None:
 
 
 def add_headers(response: Response) -> Response:
-    if _covered():
-        origin = request.headers.get("Origin")
+    origin = request.headers.get("Origin")
+    # Without an Origin there is nothing to add (most calls: an EHR's server, not a browser).
+    if origin and _covered():
         settings = _cover().settings
         response.headers.extend(cors_headers(settings, origin, preflight=request.method == "OPTIONS"))
     return response

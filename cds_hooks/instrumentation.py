@@ -48,8 +48,8 @@ def measure(response: Response) -> Response:
     service = current_endpoints().registry.get(service_id) if service_id else None
     hook = service.hook if service else ""
     service_label = service.id if service else ("" if not service_id else "unknown")
-    metrics.REQUESTS.labels(endpoint, service_label, hook, str(response.status_code)).inc()
+    metrics.request_series(endpoint, service_label, hook, str(response.status_code)).inc()
     started = g.get("started")
     if started is not None:
-        metrics.LATENCY.labels(endpoint, service_label).observe(time.perf_counter() - started)
+        metrics.latency_series(endpoint, service_label).observe(time.perf_counter() - started)
     return response

@@ -8,7 +8,9 @@ sees the whole server rather than whichever worker answered it.
 
 from __future__ import annotations
 
+import functools
 import os
+from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -65,10 +67,28 @@ ISSUED_CARDS_DROPPED = Counter(
 )
 
 
+# The labelled series every request updates, kept by their labels. ``labels()`` checks and
+# joins its arguments and takes a lock on every call; the labels are bounded (endpoints,
+# service ids, hooks, statuses, rules), so each series is looked up once.
+@functools.lru_cache(maxsize=4096)
+def request_series(endpoint: str, service: str, hook: str, status: str) -> Any:
+    return REQUESTS.labels(endpoint, service, hook, status)
+
+
+@functools.lru_cache(maxsize=4096)
+def latency_series(endpoint: str, service: str) -> Any:
+    return LATENCY.labels(endpoint, service)
+
+
+@functools.lru_cache(maxsize=4096)
+def card_series(service: str, rule: str, indicator: str) -> Any:
+    return CARDS.labels(service=service, rule=rule, indicator=indicator)
+
+
 def count_cards(service_id: str, response: CDSResponse) -> None:
     for card in response.cards:
         rule = card.source.topic.code if card.source.topic else "unknown"
-        CARDS.labels(service=service_id, rule=rule, indicator=card.indicator).inc()
+        card_series(service_id, rule, card.indicator).inc()
 
 
 def exposition() -> tuple[bytes, str]:

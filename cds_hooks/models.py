@@ -35,17 +35,37 @@ ActionType = Literal["create", "update", "delete"]
 LinkType = Literal["absolute", "smart"]
 
 
-def _is_empty(value: Any) -> bool:
-    return value is None or value == "" or value == [] or value == {}
+# A tuple, not ``dict | list``: isinstance with a union goes through its __instancecheck__.
+_CONTAINERS = (dict, list)
 
 
 def _prune(value: Any) -> Any:
-    """Drop null and empty members recursively, as the spec forbids them on the wire."""
+    """Drop null and empty members recursively, as the spec forbids them on the wire.
+
+    A member is judged after its own members were pruned, an item of a list before. One
+    pass, descending only into containers: a response holds a few hundred scalars, and a
+    call per scalar cost more than the rest of the dump.
+    """
     if isinstance(value, dict):
-        pruned = {k: _prune(v) for k, v in value.items()}
-        return {k: v for k, v in pruned.items() if not _is_empty(v)}
+        kept: dict[str, Any] = {}
+        for key, member in value.items():
+            if isinstance(member, _CONTAINERS):
+                member = _prune(member)
+                if not member:
+                    continue
+            elif member is None or member == "":
+                continue
+            kept[key] = member
+        return kept
     if isinstance(value, list):
-        return [_prune(v) for v in value if not _is_empty(v)]
+        items: list[Any] = []
+        for item in value:
+            if isinstance(item, _CONTAINERS):
+                if item:
+                    items.append(_prune(item))
+            elif item is not None and item != "":
+                items.append(item)
+        return items
     return value
 
 
@@ -87,7 +107,14 @@ def _check_http_url(value: str, field: str) -> str:
     return value
 
 
+# The canonical form, which every uuid the service makes has: a match is a valid uuid and
+# spares the parse; anything else (braces, "urn:uuid:", upper case ...) is parsed.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def _check_uuid(value: str, field: str) -> str:
+    if isinstance(value, str) and _CANONICAL_UUID.fullmatch(value):
+        return value
     try:
         uuid.UUID(value)
     except (ValueError, AttributeError, TypeError):

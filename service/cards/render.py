@@ -7,6 +7,7 @@ citations. Every suggestion creates a draft R4 ServiceRequest the clinician can 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from cds_hooks.ids import new_uuid
@@ -45,17 +46,24 @@ def render_card(
         summary=shorten(rec.summary),
         detail=detail(rec, s, unavailable),
         indicator=rec.indicator,
-        source=Source(
-            label=primary.label,
-            url=primary.url,
-            topic=Coding(system=RULE_SYSTEM, code=rec.rule.code, display=rec.rule.display),
-        ),
+        source=source(primary.label, primary.url, rec.rule.code, rec.rule.display),
         suggestions=suggestions or None,
         selectionBehavior="any" if suggestions else None,
         overrideReasons=list(override_codings(override_reasons)),
     )
 
 
+# A card's source and override reasons depend only on its rule and the service's settings:
+# built and validated once each, then shared by every card that shows them (nothing changes
+# a card once it is made).
+@lru_cache(maxsize=256)
+def source(label: str, url: str, rule_code: str, rule_display: str) -> Source:
+    """The source of a rule's cards: its primary citation, and the rule as the topic."""
+    topic = Coding(system=RULE_SYSTEM, code=rule_code, display=rule_display)
+    return Source(label=label, url=url, topic=topic)
+
+
+@lru_cache(maxsize=16)
 def override_codings(reasons: tuple[tuple[str, str], ...]) -> tuple[Coding, ...]:
     """Override reasons as the Codings a card offers and its service declares."""
     return tuple(Coding(system=OVERRIDE_SYSTEM, code=code, display=text) for code, text in reasons)

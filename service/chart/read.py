@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from service.chart.model import Chart
-from service.chart.observation import Observation
+from service.chart.observation import Observation, validate_observation
 from service.chart.reading import USABLE_STATUSES, effective_time, subject_problem
 from service.chart.records import patient_records
 from service.chart.series import Series
@@ -42,10 +42,15 @@ def read_chart(resources: Iterable[dict[str, Any]], patient_id: str, now: dateti
     observations = sort_observations(by_type.get("Observation", ()))
     series: dict[str, Series] = {}
     unused: list[Unused] = []
+    own_subject = f"Patient/{patient_id}"
     for key, raws in observations.by_analyte.items():
         analyte = ANALYTES[key]
         mine: list[dict[str, Any]] = []
         for raw in raws:
+            subject = raw.get("subject")
+            if isinstance(subject, dict) and subject.get("reference") == own_subject:
+                mine.append(raw)  # the common form, seen without a call
+                continue
             problem = subject_problem(raw, analyte, patient_id)
             if problem is None:
                 mine.append(raw)
@@ -97,7 +102,7 @@ def _usable(raw: dict[str, Any], patient_id: str) -> Observation | None:
     if patient_id_of(raw.get("subject")) != patient_id:
         return None
     try:
-        observation = Observation.model_validate(raw)
+        observation = validate_observation(raw)
     except ValidationError:
         return None
     return observation if observation.status in USABLE_STATUSES else None

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
-from service.chart.observation import Observation
+from service.chart.observation import Observation, validate_observation
 from service.dates import as_instant
 from service.formatting import number, unit_label
 from service.labs.analytes import BY_CODE, LOINC, UCUM, Analyte
@@ -104,7 +103,7 @@ def read_observation(
         return problem
     source = source_of(raw)
     try:
-        observation = Observation.model_validate(raw)
+        observation = validate_observation(raw)
     except ValidationError as error:
         return Unused(analyte.name, source, validation_problem(error))
     return _read_valid(observation, analyte, source, now, result_code(raw) or "")
@@ -149,7 +148,7 @@ def measure(obs: Observation, analyte: Analyte) -> Measurement | Implausible | t
     factor = analyte.factor(unit)
     if factor is None:
         return f"its unit {unit!r} is not one Microcyte converts for {analyte.name}", reported
-    value = float(Decimal(quantity.value)) * factor
+    value = float(quantity.value) * factor
     low, high = analyte.plausible
     if not low <= value <= high:
         return Implausible(
@@ -247,12 +246,12 @@ def _canonical(bound: Any, analyte: Analyte) -> float | None:
         return None
     unit, _ = unit_of(bound, analyte)
     factor = analyte.factor(unit) if unit else None
-    return None if factor is None else float(Decimal(bound.value)) * factor
+    return None if factor is None else float(bound.value) * factor
 
 
 def _reported(quantity: Any) -> str:
     unit = quantity.unit or quantity.code or ""
-    text = f"{quantity.comparator or ''}{number(float(Decimal(quantity.value)))}"
+    text = f"{quantity.comparator or ''}{number(float(quantity.value))}"
     return f"{text} {unit}".strip()
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import uuid
 from typing import Any
 
 import pytest
@@ -294,3 +295,51 @@ def test_fhir_authorization_requires_a_fhir_server() -> None:
     }
     with pytest.raises(ValidationError, match="cds-r-1"):
         CDSRequest.model_validate(document)
+
+
+# Every form Python's uuid parser reads, and some it does not: a card or hookInstance uuid is
+# valid exactly when it reads one, whether or not it is written in the canonical form.
+UUID_FORMS = (
+    "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+    "D1577C69-DFBE-44AD-BA6D-3E05E953B2EA",
+    "{d1577c69-dfbe-44ad-ba6d-3e05e953b2ea}",
+    "urn:uuid:d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
+    "d1577c69dfbe44adba6d3e05e953b2ea",
+    "d1577c69-dfbe-44ad-ba6d-3e05e953b2e",
+    "d1577c69-dfbe-44ad-ba6d-3e05e953b2eaa",
+    "d1577c69-dfbe-44ad-ba6d-3e05e953b2eg",
+    "d1577c69-dfbe-44ad-ba6d_3e05e953b2ea",
+    "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea\n",
+    "",
+)
+
+
+def _reads_as_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("value", UUID_FORMS)
+def test_a_uuid_is_accepted_exactly_when_it_reads_as_one(value: str) -> None:
+    def accepted(build: Any) -> bool:
+        try:
+            build()
+        except ValidationError:
+            return False
+        return True
+
+    expected = _reads_as_uuid(value)
+    assert accepted(lambda: Card.model_validate(card(uuid=value))) is expected
+    assert accepted(lambda: Suggestion(label="x", uuid=value)) is expected
+    request = {"hook": "patient-view", "hookInstance": value, "context": {}}
+    assert accepted(lambda: CDSRequest.model_validate(request)) is expected
+
+
+def test_pruning_judges_a_member_after_pruning_it_and_a_list_item_before() -> None:
+    action = {"type": "create", "description": "x", "resource": {"a": [{}, {"b": ""}]}}
+    card_document = card(suggestions=[{"label": "x", "actions": [action]}], selectionBehavior="any")
+    wire = Card.model_validate(card_document).to_wire()
+    assert wire["suggestions"][0]["actions"][0]["resource"] == {"a": [{}]}
