@@ -104,8 +104,6 @@ def erythrocytosis(s: Situation) -> Recommendation | None:
     urgent = f.erythrocytosis_urgent is not None
     lead = "urgently consider" if urgent else "consider"
     action = f"{lead} {and_list(tests)}" if tests else ("urgent hematology" if urgent else "find its cause")
-    if f.erythrocytosis_persistent is None and not urgent and f.microcytosis is None:
-        action = f"confirm on repeat; {action}"
     return Recommendation(
         rule=ERYTHROCYTOSIS,
         indicator="critical" if urgent else "warning",
