@@ -8,7 +8,7 @@ for the iron-prescribing check, which iron drafts were selected and why iron was
 from __future__ import annotations
 
 from cds_hooks.service import HookCall
-from service.chart.drafts import selected_iron
+from service.chart.drafts import drafted_iron
 from service.dates import day
 from service.formatting import number
 from service.labs.analytes import LOINC, SNOMED
@@ -20,18 +20,20 @@ from service.workup import Workup, patient_id_of_call, run_workup, situation_of
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 
 SYSTEM_NAMES = {LOINC: "LOINC", SNOMED: "SNOMED CT"}
+ORDER_HOOKS = ("order-select", "order-sign")
 
 
 def explain(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> str:
-    if call.request.hook == "order-select":
+    if call.request.hook in ORDER_HOOKS:
         return _explain_prescribing(call, settings)
     return render(run_workup(call, settings), settings)
 
 
 def _explain_prescribing(call: HookCall, settings: WorkupSettings) -> str:
-    drafts = selected_iron(call.context, patient_id_of_call(call))
+    drafts = drafted_iron(call.request.hook, call.context, patient_id_of_call(call))
     w = run_workup(call, settings)
-    lines = [f"Microcyte iron-prescribing check as of {w.now.isoformat()}", "", "Selected iron drafts"]
+    judged = "Selected iron drafts" if call.request.hook == "order-select" else "Iron drafts to be signed"
+    lines = [f"Microcyte iron-prescribing check as of {w.now.isoformat()}", "", judged]
     lines += [f"  {d.reference}: {d.name} ({d.route.value})" for d in drafts] or [
         '  none: the answer is "cards": [] without reading the labs'
     ]
