@@ -95,7 +95,14 @@ def test_evaluate_explain_tells_a_person_why() -> None:
 def test_evaluate_explain_follows_the_service_of_the_request() -> None:
     case = json.loads((FIXTURES / "cases" / "79-order-select-thalassemia-trait-rxnorm.json").read_text())
     done = run(
-        "evaluate", "--explain", "--now", case["now"][:10], "-", stdin=json.dumps(case["request"]).encode()
+        "evaluate",
+        "--service",
+        "iron-prescribing-check",
+        "--explain",
+        "--now",
+        case["now"][:10],
+        "-",
+        stdin=json.dumps(case["request"]).encode(),
     )
     assert done.returncode == 0, done.stderr.decode()
     text = done.stdout.decode()
@@ -110,6 +117,9 @@ def test_services_prints_the_discovery_document() -> None:
     assert {s.id: s.hook for s in discovery.services} == {
         "microcytosis-workup": "patient-view",
         "iron-prescribing-check": "order-select",
+        "iron-prescribing-check-sign": "order-sign",
+        "workup-order-check": "order-select",
+        "workup-order-check-sign": "order-sign",
     }
 
 

@@ -35,6 +35,14 @@ HB_ANALYSIS_DONE = RuleId("hb-analysis-already-resulted", "Hb electrophoresis/HP
 JAK2_DONE = RuleId("jak2-already-resulted", "JAK2 V617F already resulted")
 TRAIT_ON_FILE = RuleId("hb-analysis-trait-on-file", "Hb electrophoresis with a thalassemia trait on file")
 
+# How a summary names a test whose catalogue text is long.
+SHORT_NAMES = {
+    HB_HPLC.key: "Hb HPLC",
+    IRON_PANEL.key: "iron panel",
+    FERRITIN.key: "ferritin",
+    CRP.key: "CRP",
+    JAK2_V617F.key: "JAK2 V617F",
+}
 # The analytes whose results make each iron study done: any one group, each member resulted.
 IRON_STUDIES: dict[str, tuple[tuple[str, ...], ...]] = {
     FERRITIN.key: (("ferritin",),),
@@ -107,7 +115,8 @@ def _recent_iron_study(
             return None  # something since may have changed it: the repeat may be right
         shown = [f"{r.analyte.name} {r.display()} on {r.date}" for r in results]
         said = f"{'; '.join(shown)}: no iron, transfusion or bleeding recorded since."
-        return Objection(RECENT_IRON_STUDY, draft, said, shown[0])
+        named = len(results) > 1 or results[0].analyte.key != draft.order.key
+        return Objection(RECENT_IRON_STUDY, draft, said, shown[0] if named else shown[0].split(" ", 1)[1])
     return None
 
 
@@ -169,11 +178,14 @@ def _card(
     mine = [o for o in objections(s) if o.rule == rule]
     if not mine:
         return None
-    names = and_list(list(dict.fromkeys(o.draft.name for o in mine)))
+    names = and_list(list(dict.fromkeys(SHORT_NAMES.get(o.draft.order.key, o.draft.name) for o in mine)))
     return Recommendation(
         rule=rule,
         indicator="info",
-        summary=summary.format(names=names, first=mine[0].brief),
+        # One draft: the summary shows its earlier result; several: the detail lists each.
+        summary=_capitalized(
+            summary.format(names=names, first=f" ({mine[0].brief})" if len(mine) == 1 else "")
+        ),
         reasoning=(*dict.fromkeys(o.said for o in mine), why),
         evidence=_evidence(mine),
         citations=citations,
@@ -181,14 +193,21 @@ def _card(
     )
 
 
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _evidence(mine: list[Objection]) -> tuple[str, ...]:
+    """The blood count, then the results behind each objection."""
     keys: dict[Order, tuple[str, ...]] = {
         FERRITIN: ("ferritin", "crp"),
         CRP: ("crp",),
         IRON_PANEL: ("tsat", "iron", "tibc", "ferritin"),
-        HB_HPLC: ("hemoglobin", "mcv", "hba2", "hbf", "ferritin"),
+        HB_HPLC: ("hba2", "hbf", "ferritin"),
+        JAK2_V617F: ("hematocrit",),
     }
-    return tuple(dict.fromkeys(key for o in mine for key in keys.get(o.draft.order, ())))
+    own = [key for o in mine for key in keys.get(o.draft.order, ())]
+    return tuple(dict.fromkeys(["hemoglobin", "mcv", *own]))
 
 
 def duplicate_order(s: Situation) -> Recommendation | None:
@@ -206,7 +225,7 @@ def iron_study_resulted_recently(s: Situation) -> Recommendation | None:
     return _card(
         s,
         RECENT_IRON_STUDY,
-        f"{{names}} resulted within {days} days ({{first}}): the repeat adds nothing now",
+        f"{{names}} resulted within {days} days{{first}}: the repeat adds nothing now",
         "Ferritin and the iron studies change with iron therapy, a transfusion or blood loss; without any of "
         "them since, a repeat within weeks reads the same stores again (WHO 2020).",
         (WHO_2020_FERRITIN, AAFP_2010_MICROCYTOSIS),
@@ -218,7 +237,7 @@ def hb_analysis_already_resulted(s: Situation) -> Recommendation | None:
     return _card(
         s,
         HB_ANALYSIS_DONE,
-        "{names} already resulted ({first}): a lifelong result, the repeat adds nothing now",
+        "{names} already resulted{first}: a lifelong result, the repeat adds nothing now",
         "Hemoglobin analysis is a lifelong result: it is not repeated because it is old. It is repeated only "
         "when an HbA2 measured while iron deficient is to be read again once iron is replete (AAFP 2010).",
         (AAFP_2010_MICROCYTOSIS,),
@@ -229,7 +248,7 @@ def jak2_already_resulted(s: Situation) -> Recommendation | None:
     return _card(
         s,
         JAK2_DONE,
-        "{names} already resulted ({first}): the repeat adds nothing now",
+        "{names} already resulted{first}: the repeat adds nothing now",
         "JAK2 V617F is read as a lifelong result in this workup: the earlier one answers the question again.",
         (WHO_2016_MYELOID,),
     )
@@ -239,7 +258,7 @@ def hb_analysis_trait_on_file(s: Situation) -> Recommendation | None:
     return _card(
         s,
         TRAIT_ON_FILE,
-        "{names} with {first} already on the problem list: it adds nothing now",
+        "{names} for a thalassemia trait already on the problem list{first}: it adds nothing now",
         "The diagnosis the Hb analysis would make is on file; a known trait explains the small cells with a "
         "normal ferritin (AAFP 2010).",
         (AAFP_2010_MICROCYTOSIS,),
