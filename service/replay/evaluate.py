@@ -301,4 +301,4 @@ class Replayer:
     def _explain(self, service: CDSService, request: CDSRequest, moment: datetime) -> str:
         from service.explain import explain
 
-        return explain(prepare(service, request, now=moment), self.plan.settings.workup)
+        return explain(prepare(service, request, now=moment), self.plan.settings.workup, service.id)
