@@ -86,6 +86,18 @@ def test_a_sandbox_order_sign_for_iron_in_a_thalassemia_pattern_gets_the_warning
     assert card["overrideReasons"][0]["code"] == "iron-deficiency-confirmed-otherwise"
 
 
+def test_the_sandbox_iron_draft_is_read_on_order_select_too(client: FlaskClient) -> None:
+    body = order_hook_request(
+        "order-select",
+        drafts=[sandbox_iron()],
+        selections=["MedicationRequest/request-123"],
+        patient_resource=MAN_30,
+        observations=THALASSEMIA_LABS,
+    )
+    [card] = answered(client.post("/cds-services/iron-prescribing-check", json=body))
+    assert deletes(card) == [("delete", "MedicationRequest/request-123")]
+
+
 def test_order_sign_judges_every_draft_and_reads_no_selections(client: FlaskClient) -> None:
     second = draft_medication("request-456", "Ferrous gluconate 324 MG Oral Tablet")
     body = order_hook_request(
