@@ -56,7 +56,7 @@ class Objection:
     rule: RuleId
     draft: DraftTest
     said: str  # the earlier result or the diagnosis on file, as the card's detail shows it
-    brief: str = ""  # the same for the summary: "Ferritin 35 µg/L on 2026-11-11"
+    brief: str = ""  # the same, shorter, for the summary: "35 µg/L on 2026-11-11"
 
 
 def objections(s: Situation) -> tuple[Objection, ...]:
@@ -226,8 +226,9 @@ def iron_study_resulted_recently(s: Situation) -> Recommendation | None:
         s,
         RECENT_IRON_STUDY,
         f"{{names}} resulted within {days} days{{first}}: the repeat adds nothing now",
-        "Ferritin and the iron studies change with iron therapy, a transfusion or blood loss; without any of "
-        "them since, a repeat within weeks reads the same stores again (WHO 2020).",
+        "Ferritin and the iron studies change with iron therapy, a transfusion or blood loss: with none of "
+        "them since, a repeat within weeks reads the same stores again (WHO 2020), and a CRP repeated "
+        "this soon adds nothing unless the clinical picture has changed.",
         (WHO_2020_FERRITIN, AAFP_2010_MICROCYTOSIS),
         (f"Resulted within {days} days counts as recent: a design default (repeat_iron_studies_days).",),
     )
