@@ -3,7 +3,12 @@
 The hooks define ``selections`` as a list of references and ``draftOrders`` as a Bundle of
 draft resources; either of another shape is refused with 400 naming it, so that a service
 reads only references that are strings and drafts that are resources. Whether a draft is
-complete is not judged here: order-select fires before its details are filled in.
+complete is not judged here: order-select fires before its details are filled in. Nor is the
+Bundle's ``type``, which the CDS Hooks sandbox leaves out: nothing here depends on it.
+
+Which drafts a service judges depends on the hook (hook library 1.0): on order-select the
+ones just selected, the others being context; on order-sign, which has no ``selections``,
+every draft, as every one is about to be signed.
 """
 
 from __future__ import annotations
@@ -68,3 +73,22 @@ def draft_orders(context: Mapping[str, Any]) -> dict[str, DraftOrder]:
         reference = f"{resource['resourceType']}/{resource['id']}"
         drafts[reference] = DraftOrder(reference, f"{DRAFT_ORDERS}.entry[{index}].resource", resource)
     return drafts
+
+
+SIGN_HOOK = "order-sign"
+SELECT_HOOK = "order-select"
+
+
+def drafts_to_judge(hook: str, context: Mapping[str, Any]) -> tuple[DraftOrder, ...]:
+    """The drafts a service of ``hook`` judges: the selected ones, or on order-sign all of them.
+
+    order-sign defines no ``selections``: one a client sends anyway is not read, so a stale or
+    malformed list can neither hide a draft about to be signed nor refuse the call.
+    """
+    drafts = draft_orders(context)
+    if hook == SIGN_HOOK:
+        return tuple(drafts.values())
+    if hook != SELECT_HOOK:
+        raise ValueError(f"{hook!r} is not an order hook")
+    chosen = dict.fromkeys(selections(context))  # a reference selected twice is one draft
+    return tuple(drafts[reference] for reference in chosen if reference in drafts)

@@ -179,7 +179,7 @@ def evaluate(
         if explain:
             from service.explain import explain as explain_call
 
-            click.echo(explain_call(prepare(service, hook_request, now=moment), settings.workup))
+            click.echo(explain_call(prepare(service, hook_request, now=moment), settings.workup, service.id))
             return
         response = invoke(service, hook_request, now=moment)
     except CDSHooksError as error:

@@ -2,36 +2,48 @@
 
 It shows what the service saw and why it answered as it did: the normalized labs and what
 was left out, the patient context, the findings, and which rule fired with which card (or,
-for the iron-prescribing check, which iron drafts were selected and why iron was questioned).
+for the iron-prescribing check, which iron drafts were judged and why iron was questioned; for the
+workup-order check, which draft tests were judged and why each was or was not objected to).
 """
 
 from __future__ import annotations
 
 from cds_hooks.service import HookCall
-from service.chart.drafts import selected_iron
+from service.chart.drafts import drafted_iron
 from service.dates import day
 from service.formatting import number
 from service.labs.analytes import LOINC, SNOMED
+from service.order_check.review import review_of
 from service.patient.context_text import describe
 from service.patient.model import PatientContext
 from service.rules.apply import recommend
 from service.rules.registry import PRESCRIBING_RULES
+from service.rules.repeat_tests import objections
+from service.services.workup_order_check import workup_order_check, workup_order_check_sign
 from service.workup import Workup, patient_id_of_call, run_workup, situation_of
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 
 SYSTEM_NAMES = {LOINC: "LOINC", SNOMED: "SNOMED CT"}
+ORDER_CHECK_IDS = frozenset({workup_order_check.id, workup_order_check_sign.id})
+ORDER_HOOKS = ("order-select", "order-sign")
 
 
-def explain(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> str:
-    if call.request.hook == "order-select":
+def explain(
+    call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS, service_id: str | None = None
+) -> str:
+    """The explanation of the service ``service_id`` (for an order hook, the iron check by default)."""
+    if call.request.hook in ORDER_HOOKS and service_id in ORDER_CHECK_IDS:
+        return _explain_order_check(call, settings)
+    if call.request.hook in ORDER_HOOKS:
         return _explain_prescribing(call, settings)
     return render(run_workup(call, settings), settings)
 
 
 def _explain_prescribing(call: HookCall, settings: WorkupSettings) -> str:
-    drafts = selected_iron(call.context, patient_id_of_call(call))
+    drafts = drafted_iron(call.request.hook, call.context, patient_id_of_call(call))
     w = run_workup(call, settings)
-    lines = [f"Microcyte iron-prescribing check as of {w.now.isoformat()}", "", "Selected iron drafts"]
+    judged = "Selected iron drafts" if call.request.hook == "order-select" else "Iron drafts to be signed"
+    lines = [f"Microcyte iron-prescribing check as of {w.now.isoformat()}", "", judged]
     lines += [f"  {d.reference}: {d.name} ({d.route.value})" for d in drafts] or [
         '  none: the answer is "cards": [] without reading the labs'
     ]
@@ -42,6 +54,32 @@ def _explain_prescribing(call: HookCall, settings: WorkupSettings) -> str:
         lines.append('  iron fits the labs: the answer is "cards": []')
     else:
         lines.append(f"  {caution.rule.code} ({caution.indicator}) -> card: {caution.summary}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _explain_order_check(call: HookCall, settings: WorkupSettings) -> str:
+    w = run_workup(call, settings)
+    judged = "Selected draft tests" if call.request.hook == "order-select" else "Draft tests to be signed"
+    lines = [f"Microcyte workup-order check as of {w.now.isoformat()}", "", judged]
+    situation = review_of(call, settings)
+    review = situation.review if situation is not None else None
+    if situation is None or review is None:
+        lines.append('  none of the catalogue: the answer is "cards": [] without reading the labs')
+        return "\n".join(lines) + "\n"
+    for draft in review.drafts:
+        code = f"{SYSTEM_NAMES.get(draft.order.system, draft.order.system)} {draft.order.code}"
+        lines.append(f"  {draft.reference}: {draft.name} ({code})")
+    lines += ["", *_labs(w), *_context(w.patient), *_findings(w)]
+    suggested = sorted(review.workup_suggests)
+    lines += ["Orders the workup suggests for this chart (never objected to)"]
+    lines += [f"  {', '.join(suggested)}" if suggested else "  none", "", "Workup-order check"]
+    found = {o.draft.reference: o for o in objections(situation)}
+    for draft in review.drafts:
+        objection = found.get(draft.reference)
+        if objection is None:
+            lines.append(f"  {draft.reference}: no objection")
+        else:
+            lines.append(f"  {draft.reference}: {objection.rule.code} -> card: {objection.said}")
     return "\n".join(lines).rstrip() + "\n"
 
 

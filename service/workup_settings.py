@@ -46,6 +46,12 @@ class WorkupSettings(BaseModel):
         ge=14,
         description="Latest day after starting oral iron on which the Hb response is judged (from day 14).",
     )
+    repeat_iron_studies_days: int = Field(
+        30,
+        ge=0,
+        description="How recent a ferritin, iron study or CRP makes a new order of it a repeat that adds "
+        "nothing (workup-order check), with no iron, transfusion or bleeding since.",
+    )
     max_cards: int = Field(3, ge=1, description="Most cards in one response, the most urgent first.")
 
 

@@ -28,6 +28,7 @@ EXPORT_TYPES = (
     "MedicationRequest",
     "MedicationStatement",
     "ServiceRequest",
+    "Procedure",
 )
 PROPERTIES = FIXTURES / "synthea" / "synthea.properties"
 REFERENCE_DATE = "20261101"

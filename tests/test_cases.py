@@ -2,8 +2,8 @@
 
 One table-driven test calls the service handler directly (no HTTP), with the "now" each
 case is written for, and checks the CDS Hooks invariants on every card it produces. A case
-names its service (the patient-view workup unless it says otherwise): the order-select
-cases go to iron-prescribing-check.
+names its service (the patient-view workup unless it says otherwise): the order-select and
+order-sign cases go to the iron-prescribing or the workup-order check.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from cds_hooks.models import SUMMARY_MAX_CHARS, Card, CDSRequest, CDSResponse
+from cds_hooks.orders import drafts_to_judge
 from cds_hooks.prefetch import read_prefetch
 from cds_hooks.service import CDSService, HookCall
 from service.services import SERVICES
@@ -59,14 +60,15 @@ def ordered_codes(card: Card) -> list[str]:
     return found
 
 
-def check_removals(card: Card, context: dict[str, Any]) -> None:
-    """A removal deletes a selected draft, and its override reasons fit an iron order."""
+def check_removals(card: Card, call: HookCall, service: CDSService) -> None:
+    """A removal deletes a judged draft (selected, or at signing any), with its service's override reasons."""
+    judged = {draft.reference for draft in drafts_to_judge(call.request.hook, call.context)}
     for suggestion in card.suggestions or []:
         for action in suggestion.actions or []:
             assert action.type == "delete" and action.resource is None
-            assert action.resourceId in context["selections"]
+            assert action.resourceId in judged
             assert suggestion.label.startswith("Remove the draft order")
-    assert card.overrideReasons and card.overrideReasons[0].code == "iron-deficiency-confirmed-otherwise"
+    assert tuple(card.overrideReasons or ()) == service.override_reasons
 
 
 def check_invariants(card: Card, patient_id: str) -> None:
@@ -112,8 +114,8 @@ def test_case(path: Path) -> None:
     ]
     for card, expected in zip(cards, expect["cards"], strict=True):
         check_invariants(card, call.context["patientId"])
-        if call.request.hook == "order-select":
-            check_removals(card, dict(call.context))
+        if call.request.hook in ("order-select", "order-sign"):
+            check_removals(card, call, service_of(case))
         assert ordered_codes(card) == expected["orders"]
         for phrase in expected.get("detail", []):
             assert phrase in (card.detail or ""), phrase

@@ -95,12 +95,39 @@ def test_evaluate_explain_tells_a_person_why() -> None:
 def test_evaluate_explain_follows_the_service_of_the_request() -> None:
     case = json.loads((FIXTURES / "cases" / "79-order-select-thalassemia-trait-rxnorm.json").read_text())
     done = run(
-        "evaluate", "--explain", "--now", case["now"][:10], "-", stdin=json.dumps(case["request"]).encode()
+        "evaluate",
+        "--service",
+        "iron-prescribing-check",
+        "--explain",
+        "--now",
+        case["now"][:10],
+        "-",
+        stdin=json.dumps(case["request"]).encode(),
     )
     assert done.returncode == 0, done.stderr.decode()
     text = done.stdout.decode()
     assert "Selected iron drafts" in text
     assert "iron-with-thalassemia-trait (warning)" in text
+
+
+def test_evaluate_explain_tells_why_a_draft_test_is_a_repeat() -> None:
+    case = json.loads((FIXTURES / "cases" / "153-order-select-ferritin-ten-days-after-one.json").read_text())
+    body = json.dumps(case["request"]).encode()
+    done = run(
+        "evaluate", "--service", "workup-order-check", "--explain", "--now", "2026-11-21", "-", stdin=body
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    text = done.stdout.decode()
+    assert "ServiceRequest/draft-ferritin: Ferritin (LOINC 2276-4)" in text
+    assert "ServiceRequest/draft-ferritin: iron-study-resulted-recently -> card" in text
+
+
+def test_evaluate_of_an_order_select_request_names_the_services_to_choose_from() -> None:
+    case = json.loads((FIXTURES / "cases" / "79-order-select-thalassemia-trait-rxnorm.json").read_text())
+    done = run("evaluate", "--now", "2026-11-21", "-", stdin=json.dumps(case["request"]).encode())
+    assert done.returncode == 1
+    outcome = json.loads(done.stderr)
+    assert "iron-prescribing-check, workup-order-check" in outcome["issue"][0]["diagnostics"]
 
 
 def test_services_prints_the_discovery_document() -> None:
@@ -110,6 +137,9 @@ def test_services_prints_the_discovery_document() -> None:
     assert {s.id: s.hook for s in discovery.services} == {
         "microcytosis-workup": "patient-view",
         "iron-prescribing-check": "order-select",
+        "iron-prescribing-check-sign": "order-sign",
+        "workup-order-check": "order-select",
+        "workup-order-check-sign": "order-sign",
     }
 
 

@@ -24,7 +24,12 @@ from tests.paths import AHRQ_REQUESTS, EXAMPLE_REQUEST, FIXTURES
 
 GOLDEN = FIXTURES / "golden"
 DEFAULT_SERVICE = "microcytosis-workup"
-ORDER_SELECT_SERVICE = "iron-prescribing-check"
+ORDER_SERVICES = {
+    "iron-prescribing-check",
+    "iron-prescribing-check-sign",
+    "workup-order-check",
+    "workup-order-check-sign",
+}
 
 
 def corpus() -> list[tuple[str, str, dict[str, Any], datetime]]:
@@ -51,8 +56,8 @@ def answer(service: str, request: dict[str, Any], now: datetime) -> dict[str, An
     return {"status": response.status_code, "body": without_uuids(response.get_json())}
 
 
-def test_the_corpus_covers_both_services() -> None:
-    assert {service for _, service, _, _ in CORPUS} == {DEFAULT_SERVICE, ORDER_SELECT_SERVICE}
+def test_the_corpus_covers_every_service() -> None:
+    assert {service for _, service, _, _ in CORPUS} == {DEFAULT_SERVICE, *ORDER_SERVICES}
     assert len(CORPUS) >= 95
 
 

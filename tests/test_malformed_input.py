@@ -106,7 +106,7 @@ def test_an_operation_outcome_whose_issue_is_not_a_list_still_marks_the_key_unav
         ),
         (("subject",), "Patient/example-patient", "context.draftOrders.entry[0].resource.subject"),
         (("medicationReference",), [], "context.draftOrders.entry[0].resource.medicationReference"),
-        (("dosageInstruction",), {}, "context.draftOrders.entry[0].resource.dosageInstruction"),
+        (("dosageInstruction",), 5, "context.draftOrders.entry[0].resource.dosageInstruction"),
         (
             ("contained",),
             [{"resourceType": 5}],

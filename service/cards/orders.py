@@ -172,3 +172,33 @@ _ORDERS_WITH_RESULT_CODES = (
 DONE_CODES: Mapping[str, Window] = MappingProxyType(
     {code: order.done_window for order in _ORDERS_WITH_RESULT_CODES for code in order.done_codes}
 )
+
+# Every order a card can suggest: the tests the workup-order check recognises in a draft.
+CATALOGUE: tuple[Order, ...] = (
+    FERRITIN,
+    CRP,
+    IRON_PANEL,
+    SOLUBLE_TRANSFERRIN_RECEPTOR,
+    TTG_IGA,
+    TOTAL_IGA,
+    GI_REFERRAL,
+    BLOOD_LEAD,
+    HB_HPLC,
+    GENETIC_COUNSELLING,
+    ALPHA_GLOBIN_GENES,
+    JAK2_V617F,
+    ERYTHROPOIETIN,
+    HEMATOLOGY_REFERRAL,
+    SPO2,
+    CARBOXYHEMOGLOBIN,
+    BLOOD_SMEAR,
+    VITAMIN_B12,
+    FOLATE,
+    COPPER,
+    CERULOPLASMIN,
+    ZINC,
+    H_PYLORI,
+    LDH,
+    HAPTOGLOBIN,
+    BLOOD_LEAD_FOLLOW_UP,
+)

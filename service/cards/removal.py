@@ -8,6 +8,8 @@ what a clinician would actually say against this card.
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from cds_hooks.ids import new_uuid
 from cds_hooks.models import Action, Card, Suggestion
 from service.cards.render import render_card
@@ -29,7 +31,17 @@ def removal_card(
     return render_card(rec, s, unavailable, suggestions=removals, override_reasons=OVERRIDE_REASONS)
 
 
-def removal(draft: DraftIron) -> Suggestion:
+class Draft(Protocol):
+    """A draft order a card can remove: its "Type/id" and how the card names it."""
+
+    @property
+    def reference(self) -> str: ...
+
+    @property
+    def name(self) -> str: ...
+
+
+def removal(draft: Draft) -> Suggestion:
     return Suggestion(
         label=f"Remove the draft order: {draft.name}",
         uuid=new_uuid(),

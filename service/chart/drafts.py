@@ -1,4 +1,4 @@
-"""The iron a clinician has just selected, read from the order-select context.
+"""The iron among the drafts an order hook judges (the selected ones, or at signing all of them).
 
 order-select fires as an order is picked, before its details are filled in (the hook says
 services "should expect some of the order information to not yet be specified"), so a draft
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cds_hooks.orders import draft_orders, selections
+from cds_hooks.orders import DraftOrder, drafts_to_judge
 from service.patient.medication_fields import read_fields
 from service.patient.medications import iron_product, medication_of, route_texts
 from service.patient.model import Route
@@ -30,22 +30,25 @@ class DraftIron:
     route: Route
 
 
-def selected_iron(context: Mapping[str, Any], patient_id: str) -> tuple[DraftIron, ...]:
-    """The selected draft MedicationRequests that are iron, in the order they were selected."""
-    drafts = draft_orders(context)
+def drafted_iron(hook: str, context: Mapping[str, Any], patient_id: str) -> tuple[DraftIron, ...]:
+    """The judged draft MedicationRequests that are iron, in the order they were selected or listed."""
     found: list[DraftIron] = []
-    for reference in selections(context):
-        draft = drafts.get(reference)
-        if draft is None or draft.resource["resourceType"] != "MedicationRequest":
+    for draft in drafts_to_judge(hook, context):
+        if draft.resource["resourceType"] != "MedicationRequest":
             continue
-        fields = read_fields(draft.resource, draft.path)
-        if fields.status in WITHDRAWN:
-            continue
-        subject = fields.subject
-        owner = patient_id_of({"reference": subject.reference}) if subject is not None else None
-        if owner is not None and owner != patient_id:
-            continue  # another patient's draft in the bundle: not this patient's order
-        product = iron_product(medication_of(fields), route_texts(fields))
-        if product is not None:
-            found.append(DraftIron(reference, *product))
+        iron = _iron_of(draft, patient_id)
+        if iron is not None:
+            found.append(iron)
     return tuple(found)
+
+
+def _iron_of(draft: DraftOrder, patient_id: str) -> DraftIron | None:
+    fields = read_fields(draft.resource, draft.path)
+    if fields.status in WITHDRAWN:
+        return None
+    subject = fields.subject
+    owner = patient_id_of({"reference": subject.reference}) if subject is not None else None
+    if owner is not None and owner != patient_id:
+        return None  # another patient's draft in the bundle: not this patient's order
+    product = iron_product(medication_of(fields), route_texts(fields))
+    return DraftIron(draft.reference, *product) if product is not None else None

@@ -61,12 +61,12 @@ def read_chart(resources: Iterable[dict[str, Any]], patient_id: str, now: dateti
 
     status: dict[str, list[Observation]] = {"pregnancy": [], "menopause": []}
     for kind, raw in observations.status:
-        observation = _usable(raw, patient_id)
+        observation = usable_result(raw, patient_id)
         if observation is not None:
             status[kind].append(observation)
     resulted: dict[str, list[datetime]] = {}
     for code, raw in observations.resulted:
-        observation = _usable(raw, patient_id)
+        observation = usable_result(raw, patient_id)
         when = effective_time(observation) if observation is not None else None
         if when is not None:
             resulted.setdefault(code, []).append(when)
@@ -97,7 +97,7 @@ def read_chart(resources: Iterable[dict[str, Any]], patient_id: str, now: dateti
     )
 
 
-def _usable(raw: dict[str, Any], patient_id: str) -> Observation | None:
+def usable_result(raw: dict[str, Any], patient_id: str) -> Observation | None:
     """A status or order-only result that may be reasoned with, else None (it is simply not evidence)."""
     if patient_id_of(raw.get("subject")) != patient_id:
         return None

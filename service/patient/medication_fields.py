@@ -4,12 +4,17 @@ A draft order arrives as raw JSON that is not a complete resource (order-select 
 the order is filled in), so it is never validated as a MedicationRequest; only what is read
 from it is checked here, strictly (a status must be a string, a coding a list of objects
 with string members), and a member of the wrong type is refused by its JSON path.
-Everything else the draft holds is ignored.
+Everything else the draft holds is ignored. One liberty is taken, the CDS Hooks sandbox's:
+it sends an object where R4 has a list (``dosageInstruction``, ``coding``), and such an
+object is read as the list of that one element, since it says the same thing.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+import types
+import typing
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
@@ -18,7 +23,7 @@ from cds_hooks.errors import CDSHooksError
 MAX_PATH_CHARS = 200
 
 
-class _Members(BaseModel):
+class Members(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore", frozen=True)
 
     @model_validator(mode="before")
@@ -33,28 +38,50 @@ class _Members(BaseModel):
             members["resourceType"] = value.get_resource_type()  # type: ignore[attr-defined]
         return {name: member for name, member in members.items() if member is not None}
 
+    @model_validator(mode="before")
+    @classmethod
+    def _one_object_for_a_list(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        lists = _list_members(cls)
+        return {
+            key: [item] if key in lists and isinstance(item, dict) else item for key, item in value.items()
+        }
 
-class Coding(_Members):
+
+@functools.cache
+def _list_members(model: type[BaseModel]) -> frozenset[str]:
+    """The members of ``model`` declared as a list (``list[X] | None``)."""
+    found = set()
+    for name, info in model.model_fields.items():
+        annotation = info.annotation
+        options = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else (annotation,)
+        if any(typing.get_origin(option) is list for option in options):
+            found.add(name)
+    return frozenset(found)
+
+
+class Coding(Members):
     system: str | None = None
     code: str | None = None
     display: str | None = None
 
 
-class Concept(_Members):
+class Concept(Members):
     coding: list[Coding] | None = None
     text: str | None = None
 
 
-class Reference(_Members):
+class Reference(Members):
     reference: str | None = None
     display: str | None = None
 
 
-class Dosage(_Members):
+class Dosage(Members):
     route: Concept | None = None
 
 
-class Contained(_Members):
+class Contained(Members):
     """A contained resource; only a Medication's code is read (a medicationReference "#id")."""
 
     resourceType: str
@@ -70,7 +97,7 @@ class Contained(_Members):
         return value
 
 
-class MedicationFields(_Members):
+class MedicationFields(Members):
     resourceType: str
     id: str | None = None
     status: str | None = None
@@ -84,8 +111,16 @@ class MedicationFields(_Members):
 
 def read_fields(resource: dict[str, Any], path: str) -> MedicationFields:
     """The typed members of ``resource``, at ``path`` in the request; a 400 names one of the wrong type."""
+    return read_members(MedicationFields, resource, path)
+
+
+M = TypeVar("M", bound=Members)
+
+
+def read_members(model: type[M], resource: dict[str, Any], path: str) -> M:
+    """``resource`` read as ``model``; a 400 names the first member of the wrong type by its JSON path."""
     try:
-        return MedicationFields.model_validate(resource)
+        return model.model_validate(resource)
     except ValidationError as error:
         first = error.errors(include_url=False, include_input=False)[0]
         field = path + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in first["loc"])

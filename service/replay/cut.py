@@ -26,6 +26,7 @@ _EVENT_DATES: dict[str, tuple[str, ...]] = {
     "MedicationRequest": ("authoredOn",),
     "MedicationStatement": ("dateAsserted", "effectiveDateTime", "effectivePeriod.start"),
     "ServiceRequest": ("authoredOn", "occurrenceDateTime", "occurrencePeriod.start"),
+    "Procedure": ("performedDateTime", "performedPeriod.start"),
 }
 _DEFAULT_DATES = ("effectiveDateTime", "recordedDate", "authoredOn", "onsetDateTime", "date", "issued")
 _ACTIVE = {

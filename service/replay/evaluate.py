@@ -2,9 +2,10 @@
 
 The registry is :func:`service.app.create_registry` of the replay's settings and every call goes
 through :func:`cds_hooks.handling.invoke`, so a replayed card is the card the service would have
-sent. patient-view services are called at each chart open; order-select services at each order the
-record holds (a MedicationRequest or ServiceRequest, as a draft, at the moment it was authored), and
-only where it holds some; services of other hooks are not replayed, and the report says so.
+sent. patient-view services are called at each chart open; order-select and order-sign services at
+each order the record holds (a MedicationRequest or ServiceRequest, as a draft, at the moment it was
+authored: selected, or about to be signed), and only where it holds some; services of other hooks are
+not replayed, and the report says so.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from service.rules.never_silent import picture, silence_reason
 from service.workup import situation_of
 
 CHART_OPEN_HOOK = "patient-view"
-ORDER_HOOK = "order-select"
+ORDER_HOOKS = ("order-select", "order-sign")
 ORDER_TYPES = ("MedicationRequest", "ServiceRequest")
 USER = "Practitioner/microcyte-replay"
 LOINC = "http://loinc.org"
@@ -75,11 +76,11 @@ def describe_services(services: Iterable[CDSService], orders_held: bool) -> list
         if service.hook == CHART_OPEN_HOOK:
             how = "called at each chart open"
             replayed = True
-        elif service.hook == ORDER_HOOK:
+        elif service.hook in ORDER_HOOKS:
             replayed = orders_held
             how = (
                 "called at each order the records hold (MedicationRequest, ServiceRequest), as a draft "
-                "selected at the moment it was authored"
+                f"{'selected' if service.hook == 'order-select' else 'signed'} at the moment it was authored"
                 if orders_held
                 else "not replayed: the records hold no orders (MedicationRequest, ServiceRequest)"
             )
@@ -134,7 +135,7 @@ class Replayer:
             ServiceReplay(s, parse_templates(s.prefetch)) for s in services if s.hook == CHART_OPEN_HOOK
         ]
         self.orders = [
-            ServiceReplay(s, parse_templates(s.prefetch)) for s in services if s.hook == ORDER_HOOK
+            ServiceReplay(s, parse_templates(s.prefetch)) for s in services if s.hook in ORDER_HOOKS
         ]
         self.queries: tuple[LocalQuery, ...] = tuple(
             query for replay in (*self.chart, *self.orders) for query in replay.queries
@@ -241,14 +242,17 @@ class Replayer:
         self, timeline: Timeline, moment: datetime, order: Resource, tally: Tally, seen: set[RuleKey]
     ) -> None:
         reference = f"{order['resourceType']}/{order.get('id')}"
-        # Selected, not yet signed: a draft, and not yet in the record the service is sent.
+        # Selected, or about to be signed: a draft, and not yet in the record the service is sent.
         draft = {**order, "status": "draft"}
-        context = {
-            "selections": [reference],
-            "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": draft}]},
+        signed = {
+            "draftOrders": {"resourceType": "Bundle", "type": "collection", "entry": [{"resource": draft}]}
         }
         band = self._band(timeline, moment)
         for replay in self.orders:
+            # order-sign has no selections: the one draft is the order being signed.
+            context = (
+                {**signed, "selections": [reference]} if replay.service.hook == "order-select" else signed
+            )
             self._call(replay, timeline, moment, context, reference, band, tally, seen)
 
     @staticmethod
@@ -327,7 +331,7 @@ class Replayer:
     def _explain(self, service: CDSService, request: CDSRequest, moment: datetime) -> str:
         from service.explain import explain
 
-        return explain(prepare(service, request, now=moment), self.plan.settings.workup)
+        return explain(prepare(service, request, now=moment), self.plan.settings.workup, service.id)
 
 
 def _call_id(replay: ServiceReplay, timeline: Timeline, moment: datetime, leave_out: str | None) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 from service.replay import report
 from service.replay.engine import DaskRunner, LocalRunner, Runner, replayer_for
-from service.replay.evaluate import ReplayPlan, describe_services, services_of
+from service.replay.evaluate import ORDER_HOOKS, ReplayPlan, describe_services, services_of
 from service.replay.progress import ProgressBar
 from service.replay.sources import bundles, ndjson
 
@@ -84,7 +84,7 @@ def replay(
         runner.close()
     services = services_of(plan)
     orders_held = bool(replayer.orders) and any(
-        tally.calls.get(service.id, 0) for service in services if service.hook == "order-select"
+        tally.calls.get(service.id, 0) for service in services if service.hook in ORDER_HOOKS
     )
     setup = report.Setup(
         source_kind=source.kind,

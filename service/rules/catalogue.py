@@ -27,6 +27,7 @@ from service.rules import (
     never_silent,
     prescribing,
     refractory,
+    repeat_tests,
     severity,
     sideroblastic,
     thalassemia,
@@ -330,14 +331,14 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry(
         prescribing.WITH_ERYTHROCYTOSIS,
         "warning",
-        "order-select: iron selected with erythrocytosis, whatever the ferritin.",
+        "order-select, order-sign: iron selected or signed with erythrocytosis, whatever the ferritin.",
         (),
         (c.BESSMAN_1977_MICROCYTIC_POLYCYTHEMIA, c.WHO_2016_MYELOID),
     ),
     Entry(
         prescribing.WITH_IRON_LOADING,
         "warning",
-        "order-select: iron selected with iron loading.",
+        "order-select, order-sign: iron selected or signed with iron loading.",
         (),
         (c.AASLD_2011_HEMOCHROMATOSIS,),
         ("FERRITIN_HIGH_MEN", "FERRITIN_HIGH_WOMEN"),
@@ -345,7 +346,52 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry(
         prescribing.WITH_THALASSEMIA,
         "warning",
-        "order-select: iron selected for a thalassemia-trait pattern with normal ferritin.",
+        "order-select, order-sign: iron selected or signed for a thalassemia-trait pattern with normal "
+        "ferritin.",
+        (),
+        (c.AAFP_2010_MICROCYTOSIS,),
+    ),
+    Entry(
+        repeat_tests.ALREADY_ORDERED,
+        "info",
+        "order-select, order-sign: a draft test of the order catalogue whose code an active ServiceRequest "
+        "already orders. Suggests removing the draft.",
+        (),
+        (c.AAFP_2010_MICROCYTOSIS,),
+    ),
+    Entry(
+        repeat_tests.RECENT_IRON_STUDY,
+        "info",
+        "order-select, order-sign: a draft ferritin, iron panel or CRP resulted within 30 days, with no iron "
+        "started, transfusion (Procedure SNOMED 116859006) or bleeding (Condition SNOMED 131148009) "
+        "recorded since. Suggests removing the draft.",
+        (),
+        (c.WHO_2020_FERRITIN, c.AAFP_2010_MICROCYTOSIS),
+        ("repeat_iron_studies_days",),
+    ),
+    Entry(
+        repeat_tests.HB_ANALYSIS_DONE,
+        "info",
+        "order-select, order-sign: a draft Hb electrophoresis/HPLC when an HbA2 has resulted (at any age), "
+        "unless it was measured with a ferritin below 45 µg/L and iron is now replete. Suggests removing "
+        "the draft.",
+        (),
+        (c.AAFP_2010_MICROCYTOSIS,),
+        ("FERRITIN_ID_IN_ANEMIA", "iron_before_cbc_days"),
+    ),
+    Entry(
+        repeat_tests.JAK2_DONE,
+        "info",
+        "order-select, order-sign: a draft JAK2 V617F when one has resulted (at any age). Suggests removing "
+        "the draft.",
+        (),
+        (c.WHO_2016_MYELOID,),
+    ),
+    Entry(
+        repeat_tests.TRAIT_ON_FILE,
+        "info",
+        "order-select, order-sign: a draft Hb electrophoresis/HPLC for a patient with a thalassemia trait "
+        "(or thalassemia) on the problem list. Suggests removing the draft.",
         (),
         (c.AAFP_2010_MICROCYTOSIS,),
     ),

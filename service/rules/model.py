@@ -15,6 +15,7 @@ from service.findings.model import Findings
 from service.findings.thresholds import CRP_INFLAMMATION
 from service.labs.derived import Derived
 from service.labs.panel import Labs
+from service.order_check.model import OrderReview
 from service.patient.model import PatientContext
 from service.workup_settings import WorkupSettings
 
@@ -56,6 +57,7 @@ class Situation:
     resulted_codes: Mapping[str, datetime] = field(default_factory=dict)  # LOINC code -> latest date
     claimed: Mapping[str, str] = field(default_factory=dict)  # order key -> the card above suggesting it
     drafts: tuple[DraftIron, ...] = ()  # iron selected in the order being composed (order hooks)
+    review: OrderReview | None = None  # the draft tests the workup-order check judges (order hooks)
 
     def claiming(self, rec: Recommendation) -> Situation:
         """The situation for the cards below ``rec``: its orders are suggested already."""

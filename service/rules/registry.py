@@ -18,6 +18,7 @@ from service.rules import (
     lead,
     prescribing,
     refractory,
+    repeat_tests,
     severity,
     sideroblastic,
     thalassemia,
@@ -69,4 +70,13 @@ WORKUP_RULES: tuple[Rule, ...] = (*_CORE_RULES, never_silent)
 # order-select: why iron may not help this patient, one card for every reason that applies.
 PRESCRIBING_RULES: tuple[Rule, ...] = (prescribing.iron_order,)
 
-RULES: tuple[Rule, ...] = WORKUP_RULES + PRESCRIBING_RULES
+# order-select and order-sign: draft tests of the workup that add nothing now, one card per reason.
+ORDER_CHECK_RULES: tuple[Rule, ...] = (
+    repeat_tests.duplicate_order,
+    repeat_tests.iron_study_resulted_recently,
+    repeat_tests.hb_analysis_already_resulted,
+    repeat_tests.jak2_already_resulted,
+    repeat_tests.hb_analysis_trait_on_file,
+)
+
+RULES: tuple[Rule, ...] = WORKUP_RULES + PRESCRIBING_RULES + ORDER_CHECK_RULES

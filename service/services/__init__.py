@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from cds_hooks.service import CDSService
-from service.services.iron_prescribing_check import iron_prescribing_check
+from service.services.iron_prescribing_check import iron_prescribing_check, iron_prescribing_check_sign
 from service.services.microcytosis_workup import microcytosis_workup
+from service.services.workup_order_check import workup_order_check, workup_order_check_sign
 from service.workup_settings import WorkupSettings
 
-SERVICES: tuple[CDSService, ...] = (microcytosis_workup, iron_prescribing_check)
+SERVICES: tuple[CDSService, ...] = (
+    microcytosis_workup,
+    iron_prescribing_check,
+    iron_prescribing_check_sign,
+    workup_order_check,
+    workup_order_check_sign,
+)
 
 
 def configured(settings: WorkupSettings) -> tuple[CDSService, ...]:

@@ -1,6 +1,9 @@
-"""The ``iron-prescribing-check`` service: order-select, a second look at oral or IV iron.
+"""The iron-prescribing check: a second look at oral or IV iron, as it is selected and as it is signed.
 
-When the selected drafts include iron and the labs show a thalassemia-trait pattern with a
+A service answers one hook, so the check is declared twice with the same rules and cards:
+``iron-prescribing-check`` on order-select judges the drafts just selected, and
+``iron-prescribing-check-sign`` on order-sign every draft about to be signed (that hook has no
+selections). When the judged drafts include iron and the labs show a thalassemia-trait pattern with a
 normal ferritin, erythrocytosis, or iron loading, one warning card says why and suggests
 removing each iron draft. Iron for confirmed iron deficiency gives no card (unless there
 is erythrocytosis too: iron deficiency can mask polycythemia vera, and the patient-view card
@@ -15,7 +18,7 @@ from cds_hooks.models import CDSResponse
 from cds_hooks.service import HookCall, cds_service
 from service.cards.removal import OVERRIDE_REASONS, removal_card
 from service.cards.render import override_codings
-from service.chart.drafts import selected_iron
+from service.chart.drafts import drafted_iron
 from service.rules.apply import recommend
 from service.rules.registry import PRESCRIBING_RULES
 from service.services.prefetch import CONDITIONS, OBSERVATIONS, PATIENT
@@ -33,6 +36,12 @@ DESCRIPTION = (
 )
 
 
+SIGN_DESCRIPTION = (
+    "The iron prescribing check at signing: the same checks and cards for every iron draft in the orders "
+    "about to be signed. "
+) + DESCRIPTION
+
+
 @cds_service(
     id="iron-prescribing-check",
     hook="order-select",
@@ -42,7 +51,24 @@ DESCRIPTION = (
     override_reasons=override_codings(OVERRIDE_REASONS),
 )
 def iron_prescribing_check(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> CDSResponse:
-    drafts = selected_iron(call.context, patient_id_of_call(call))
+    return check_iron(call, settings)
+
+
+@cds_service(
+    id="iron-prescribing-check-sign",
+    hook="order-sign",
+    title="Iron prescribing check at signing",
+    description=SIGN_DESCRIPTION,
+    prefetch=PREFETCH,
+    override_reasons=override_codings(OVERRIDE_REASONS),
+)
+def iron_prescribing_check_sign(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> CDSResponse:
+    return check_iron(call, settings)
+
+
+def check_iron(call: HookCall, settings: WorkupSettings) -> CDSResponse:
+    """Both hooks' check: the drafts judged are the hook's (cds_hooks.orders.drafts_to_judge)."""
+    drafts = drafted_iron(call.request.hook, call.context, patient_id_of_call(call))
     if not drafts:
         return CDSResponse(cards=[])  # no iron selected: the labs need not be read
     situation = situation_of(call, settings, drafts=drafts)

@@ -322,3 +322,69 @@ def order_select_request(
             "Condition": bundle(conditions or []),
         },
     }
+
+
+def draft_test(
+    rid: str, code: str, system: str = LOINC, *, subject: str = PATIENT_ID, **extra: Any
+) -> dict[str, Any]:
+    """A draft ServiceRequest as an order hook sends it: status draft, intent proposal."""
+    resource: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "id": rid,
+        "status": "draft",
+        "intent": "proposal",
+        "code": {"coding": [{"system": system, "code": code}]},
+        "subject": {"reference": f"Patient/{subject}"},
+    }
+    resource.update(extra)
+    return resource
+
+
+def procedure(code: str, performed: str | None, *, subject: str = PATIENT_ID) -> dict[str, Any]:
+    resource: dict[str, Any] = {
+        "resourceType": "Procedure",
+        "id": f"procedure-{next(_ids)}",
+        "status": "completed",
+        "code": {"coding": [{"system": SNOMED, "code": code}]},
+        "subject": {"reference": f"Patient/{subject}"},
+    }
+    if performed:
+        resource["performedDateTime"] = performed
+    return resource
+
+
+def order_hook_request(
+    hook: str,
+    *,
+    drafts: list[dict[str, Any]],
+    selections: list[str] | None = None,
+    patient_resource: dict[str, Any] | None = None,
+    observations: list[dict[str, Any]] | None = None,
+    conditions: list[dict[str, Any]] | None = None,
+    medications: list[dict[str, Any]] | None = None,
+    statements: list[dict[str, Any]] | None = None,
+    orders: list[dict[str, Any]] | None = None,
+    procedures: list[dict[str, Any]] | None = None,
+    patient_id: str = PATIENT_ID,
+    hook_instance: str | None = None,
+) -> dict[str, Any]:
+    """An order-select (with ``selections``) or order-sign request with the workup's prefetch filled.
+
+    Its draftOrders Bundle has no ``type``, as the CDS Hooks sandbox sends it.
+    """
+    body = request(
+        patient_resource=patient_resource,
+        observations=observations,
+        conditions=conditions,
+        medications=medications,
+        statements=statements,
+        orders=orders,
+        patient_id=patient_id,
+        hook_instance=hook_instance,
+    )
+    body["hook"] = hook
+    body["prefetch"]["Procedure"] = bundle(procedures or [])
+    body["context"]["draftOrders"] = {"resourceType": "Bundle", "entry": [{"resource": d} for d in drafts]}
+    if selections is not None:
+        body["context"]["selections"] = selections
+    return body

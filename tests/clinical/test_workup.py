@@ -87,9 +87,9 @@ def test_explain_marks_rules_beyond_the_card_limit() -> None:
 
 
 def test_the_card_limit_and_menopause_age_are_settings() -> None:
-    service, _ = configured(WorkupSettings(max_cards=2))
+    service, *_ = configured(WorkupSettings(max_cards=2))
     assert len(service(case_call("47-warnings-before-info")).cards) == 2
-    later, _ = configured(WorkupSettings(postmenopausal_age=60))
+    later, *_ = configured(WorkupSettings(postmenopausal_age=60))
     [card] = later(case_call("22-postmenopausal-by-age")).cards
     assert card.source.topic is not None and card.source.topic.code == "iron-deficiency-premenopausal"
 

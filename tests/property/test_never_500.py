@@ -1,6 +1,6 @@
 """No 5xx for anything a client sends: valid bodies, mutated, posted through the real app.
 
-The bodies are the hand-made cases of fixtures/cases/ (both services) and the spec's feedback
+The bodies are the hand-made cases of fixtures/cases/ (every service) and the spec's feedback
 examples, each broken by :mod:`tests.property.mutations`. Whatever arrives, the answer is a 200
 that is valid CDS Hooks (a feedback 200 has no body), or an OperationOutcome with a 4xx the
 endpoint may give and the issue code that status carries. The profile in conftest.py bounds the
@@ -39,6 +39,12 @@ def _cases(service: str) -> list[dict[str, Any]]:
 
 PATIENT_VIEW = _cases("microcytosis-workup")
 ORDER_SELECT = _cases("iron-prescribing-check")
+# order-select and order-sign bodies of the checks other than the iron check on order-select.
+ORDER_HOOKS = [
+    (service, body)
+    for service in ("iron-prescribing-check-sign", "workup-order-check", "workup-order-check-sign")
+    for body in _cases(service)
+]
 FEEDBACK_BODIES = [
     json.loads(path.read_text())
     for path in [
@@ -62,6 +68,12 @@ def hook_body(draw: st.DrawFn, bodies: list[dict[str, Any]]) -> bytes:
     if draw(st.booleans()):
         body["fhirServer"] = CLOSED_SERVER
     return encode(draw(mutated(body, focus=FOCUS)))
+
+
+@st.composite
+def order_hook_call(draw: st.DrawFn) -> tuple[str, bytes]:
+    service, body = draw(st.sampled_from(ORDER_HOOKS))
+    return f"/cds-services/{service}", draw(hook_body([body]))
 
 
 def check_refusal(response: Any, allowed: set[int]) -> None:
@@ -93,6 +105,14 @@ def test_a_mutated_patient_view_call_is_answered_or_refused(client: FlaskClient,
 @given(body=hook_body(ORDER_SELECT))
 def test_a_mutated_order_select_call_is_answered_or_refused(client: FlaskClient, body: bytes) -> None:
     check_hook_answer(client.post(IRON_CHECK, data=body, content_type="application/json"))
+
+
+@given(call=order_hook_call())
+def test_a_mutated_order_sign_or_order_check_call_is_answered_or_refused(
+    client: FlaskClient, call: tuple[str, bytes]
+) -> None:
+    path, body = call
+    check_hook_answer(client.post(path, data=body, content_type="application/json"))
 
 
 @given(
