@@ -14,6 +14,7 @@ from service.order_check.drafts import DraftTest
 from service.rules.model import Recommendation, Situation
 
 OVERRIDE_REASONS = (
+    ("transfusion-or-bleeding-since", "Transfusion or bleeding since the earlier result"),
     ("clinical-change-since", "Clinical change since the earlier result"),
     ("earlier-result-doubted", "Earlier result doubted or from another lab"),
     ("requested-by-specialist", "Requested by a specialist"),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from service.order_check.drafts import DraftTest
-from service.order_check.history import CodedResult, Event
+from service.order_check.history import CodedResult
 
 
 @dataclass(frozen=True)
@@ -16,5 +16,4 @@ class OrderReview:
     drafts: tuple[DraftTest, ...]  # the judged draft tests of the workup
     # Keys of the orders the patient-view workup suggests for this same chart: never objected to.
     workup_suggests: frozenset[str] = frozenset()
-    events: tuple[Event, ...] = ()  # transfusions and bleeds on record
     coded: Mapping[str, CodedResult] = field(default_factory=dict)  # order-only LOINC code -> latest

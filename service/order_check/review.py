@@ -13,7 +13,7 @@ from cds_hooks.service import HookCall
 from service.cards.orders import JAK2_V617F
 from service.chart.read import read_chart
 from service.order_check.drafts import drafted_tests
-from service.order_check.history import coded_results, events_of
+from service.order_check.history import coded_results
 from service.order_check.model import OrderReview
 from service.rules.apply import recommend
 from service.rules.model import Situation
@@ -36,7 +36,6 @@ def review_of(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> Si
         now=call.received_at,
         drafts=drafts,
         workup_suggests=suggested,
-        events=events_of(resources, patient_id),
         coded=coded_results(resources, patient_id, CODED, call.received_at),
     )
     return replace(situation, review=review)

@@ -363,8 +363,8 @@ CATALOGUE: tuple[Entry, ...] = (
         repeat_tests.RECENT_IRON_STUDY,
         "info",
         "order-select, order-sign: a draft ferritin, iron panel or CRP resulted within 30 days, with no iron "
-        "started, transfusion (Procedure SNOMED 116859006) or bleeding (Condition SNOMED 131148009) "
-        "recorded since. Suggests removing the draft.",
+        "started since (a transfusion or bleeding is not read: no verified code; the card says so and "
+        "offers the override). Suggests removing the draft.",
         (),
         (c.WHO_2020_FERRITIN, c.AAFP_2010_MICROCYTOSIS),
         ("repeat_iron_studies_days",),

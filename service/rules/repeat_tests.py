@@ -111,10 +111,10 @@ def _recent_iron_study(
             continue
         results = [r for r in latest if r is not None]
         when = min(r.when for r in results)
-        if _changed_since(s, review, when):
+        if _changed_since(s, when):
             return None  # something since may have changed it: the repeat may be right
         shown = [f"{r.analyte.name} {r.display()} on {r.date}" for r in results]
-        said = f"{'; '.join(shown)}: no iron, transfusion or bleeding recorded since."
+        said = f"{'; '.join(shown)}: no iron therapy recorded since."
         named = len(results) > 1 or results[0].analyte.key != draft.order.key
         return Objection(RECENT_IRON_STUDY, draft, said, shown[0] if named else shown[0].split(" ", 1)[1])
     return None
@@ -161,10 +161,10 @@ def _while_deficient(s: Situation, hba2: LabResult) -> bool:
     )
 
 
-def _changed_since(s: Situation, review: OrderReview, when: datetime) -> bool:
-    """Iron started since ``when`` (or on a date not recorded), or a transfusion or bleed since."""
-    iron = any(p.started is None or p.started > when for p in s.patient.iron_prescriptions)
-    return iron or any(e.when is None or e.when > when for e in review.events)
+def _changed_since(s: Situation, when: datetime) -> bool:
+    """Iron started since ``when``, or on a date not recorded (transfusions and bleeds are not read:
+    no verified code; the card says so)."""
+    return any(p.started is None or p.started > when for p in s.patient.iron_prescriptions)
 
 
 def _card(
@@ -228,7 +228,9 @@ def iron_study_resulted_recently(s: Situation) -> Recommendation | None:
         f"{{names}} resulted within {days} days{{first}}: the repeat adds nothing now",
         "Ferritin and the iron studies change with iron therapy, a transfusion or blood loss: with none of "
         "them since, a repeat within weeks reads the same stores again (WHO 2020), and a CRP repeated "
-        "this soon adds nothing unless the clinical picture has changed.",
+        "this soon adds nothing unless the clinical picture has changed. Iron therapy is read from the "
+        "record; a transfusion or bleeding is not (no verified code for either): if either happened "
+        "since, keep the order.",
         (WHO_2020_FERRITIN, AAFP_2010_MICROCYTOSIS),
         (f"Resulted within {days} days counts as recent: a design default (repeat_iron_studies_days).",),
     )

@@ -3,15 +3,13 @@
 Declared twice with the same rules and cards, as a service answers one hook:
 ``workup-order-check`` on order-select judges the ServiceRequests just selected,
 ``workup-order-check-sign`` on order-sign every one about to be signed. The prefetch is the
-patient-view workup's, so both read the same chart, plus the Procedures that record a
-transfusion. A call whose judged drafts hold no test of the order catalogue is answered
-without reading the labs.
+patient-view workup's, so both read the same chart. A call whose judged drafts hold no test of
+the order catalogue is answered without reading the labs.
 """
 
 from __future__ import annotations
 
 from cds_hooks.models import CDSResponse
-from cds_hooks.prefetch import PrefetchTemplate
 from cds_hooks.service import HookCall, cds_service
 from service.cards.render import override_codings
 from service.cards.repeat import OVERRIDE_REASONS, repeat_card
@@ -23,16 +21,17 @@ from service.services.microcytosis_workup import PREFETCH as WORKUP_PREFETCH
 from service.workup import unavailable_keys
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 
-PREFETCH = {**WORKUP_PREFETCH, "Procedure": PrefetchTemplate("Procedure?patient={{context.patientId}}")}
+PREFETCH = WORKUP_PREFETCH  # the same chart as patient-view reads
 
 DESCRIPTION = (
     "When the draft orders hold a test of the microcytosis workup that adds nothing now, answers with a "
     "card that shows the earlier result or the diagnosis on file and suggests removing the draft: a "
-    "ferritin, iron panel or CRP resulted in the last 30 days with no iron, transfusion or bleeding "
-    "recorded since; an Hb electrophoresis/HPLC or a JAK2 V617F already resulted (lifelong results), "
-    "unless the HbA2 was measured while iron deficient and iron is now replete; an Hb electrophoresis for "
-    "a thalassemia trait on the problem list; a test already ordered. Orders are matched on their LOINC "
-    "or SNOMED CT code. A test the patient-view workup would suggest for the same chart gives no card."
+    "ferritin, iron panel or CRP resulted in the last 30 days with no iron therapy recorded since "
+    "(a transfusion or bleeding is not read: the card asks); an Hb electrophoresis/HPLC or a JAK2 "
+    "V617F already resulted (lifelong results), unless the HbA2 was measured while iron deficient and "
+    "iron is now replete; an Hb electrophoresis for a thalassemia trait on the problem list; a test "
+    "already ordered. Orders are matched on their LOINC or SNOMED CT code. A test the patient-view "
+    "workup would suggest for the same chart gives no card."
 )
 SIGN_DESCRIPTION = (
     "The workup-order check at signing: the same checks and cards for every draft test about to be signed. "

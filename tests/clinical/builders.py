@@ -340,19 +340,6 @@ def draft_test(
     return resource
 
 
-def procedure(code: str, performed: str | None, *, subject: str = PATIENT_ID) -> dict[str, Any]:
-    resource: dict[str, Any] = {
-        "resourceType": "Procedure",
-        "id": f"procedure-{next(_ids)}",
-        "status": "completed",
-        "code": {"coding": [{"system": SNOMED, "code": code}]},
-        "subject": {"reference": f"Patient/{subject}"},
-    }
-    if performed:
-        resource["performedDateTime"] = performed
-    return resource
-
-
 def order_hook_request(
     hook: str,
     *,
@@ -364,7 +351,6 @@ def order_hook_request(
     medications: list[dict[str, Any]] | None = None,
     statements: list[dict[str, Any]] | None = None,
     orders: list[dict[str, Any]] | None = None,
-    procedures: list[dict[str, Any]] | None = None,
     patient_id: str = PATIENT_ID,
     hook_instance: str | None = None,
 ) -> dict[str, Any]:
@@ -383,7 +369,6 @@ def order_hook_request(
         hook_instance=hook_instance,
     )
     body["hook"] = hook
-    body["prefetch"]["Procedure"] = bundle(procedures or [])
     body["context"]["draftOrders"] = {"resourceType": "Bundle", "entry": [{"resource": d} for d in drafts]}
     if selections is not None:
         body["context"]["selections"] = selections
