@@ -19,6 +19,14 @@ from service.labs.results import Unused
 
 
 @dataclass(frozen=True)
+class Resulted:
+    """A usable result of an order-only code (celiac serology, JAK2 V617F, LDH ...)."""
+
+    when: datetime
+    shown: str  # what it said, as the lab reported it: a coded answer's text, or a quantity
+
+
+@dataclass(frozen=True)
 class Chart:
     patient_id: str
     now: datetime  # when the call was received: nothing dated later is used
@@ -28,7 +36,7 @@ class Chart:
     unused: tuple[Unused, ...]  # Observations that are not this patient's
     pregnancy_status: tuple[Observation, ...]  # usable pregnancy-status Observations
     menopause_status: tuple[Observation, ...]  # usable menopausal-status Observations
-    resulted: Mapping[str, tuple[datetime, ...]]  # order-only result code -> its usable results' dates
+    resulted: Mapping[str, tuple[Resulted, ...]]  # order-only result code -> its usable results, newest first
     conditions: tuple[Any, ...] = ()  # fhir.resources R4B models, validated, this patient's
     medication_requests: tuple[Any, ...] = ()
     medication_statements: tuple[Any, ...] = ()

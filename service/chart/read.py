@@ -15,12 +15,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from service.chart.model import Chart
+from service.chart.model import Chart, Resulted
 from service.chart.observation import Observation, validate_observation
 from service.chart.reading import USABLE_STATUSES, effective_time, subject_problem
 from service.chart.records import patient_records
 from service.chart.series import Series
 from service.chart.sorting import sort_observations
+from service.formatting import number
 from service.labs.analytes import ANALYTES, SNOMED
 from service.labs.results import Unused
 from service.patient.conditions import POSTMENOPAUSAL, PREGNANCY
@@ -64,12 +65,12 @@ def read_chart(resources: Iterable[dict[str, Any]], patient_id: str, now: dateti
         observation = usable_result(raw, patient_id)
         if observation is not None:
             status[kind].append(observation)
-    resulted: dict[str, list[datetime]] = {}
+    resulted: dict[str, list[Resulted]] = {}
     for code, raw in observations.resulted:
         observation = usable_result(raw, patient_id)
         when = effective_time(observation) if observation is not None else None
-        if when is not None:
-            resulted.setdefault(code, []).append(when)
+        if observation is not None and when is not None and when <= now:
+            resulted.setdefault(code, []).append(Resulted(when, _shown(observation)))
 
     patient, patient_problem = read_patient(by_type.get("Patient", []), patient_id)
     notes: list[str] = []
@@ -88,7 +89,10 @@ def read_chart(resources: Iterable[dict[str, Any]], patient_id: str, now: dateti
         unused=tuple(unused),
         pregnancy_status=tuple(status["pregnancy"]),
         menopause_status=tuple(status["menopause"]),
-        resulted={code: tuple(sorted(dates, reverse=True)) for code, dates in resulted.items()},
+        resulted={
+            code: tuple(sorted(results, key=lambda r: r.when, reverse=True))
+            for code, results in resulted.items()
+        },
         conditions=tuple(records["Condition"].valid),
         medication_requests=tuple(records["MedicationRequest"].valid),
         medication_statements=tuple(records["MedicationStatement"].valid),
@@ -106,6 +110,21 @@ def usable_result(raw: dict[str, Any], patient_id: str) -> Observation | None:
     except ValidationError:
         return None
     return observation if observation.status in USABLE_STATUSES else None
+
+
+def _shown(observation: Observation) -> str:
+    """What an order-only result said, as the lab reported it: a coded answer's text or display, or a
+    quantity with its unit."""
+    concept = observation.valueCodeableConcept
+    if concept is not None:
+        names = [concept.text, *(c.display or c.code for c in concept.coding or [])]
+        shown = next((name for name in names if name), None)
+        if shown is not None:
+            return str(shown)
+    quantity = observation.valueQuantity
+    if quantity is not None and quantity.value is not None:
+        return f"{number(float(quantity.value))} {quantity.unit or quantity.code or ''}".strip()
+    return "a result"
 
 
 # Every SNOMED CT code a Condition is read for: a known diagnosis, pregnancy, menopause.

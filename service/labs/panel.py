@@ -68,10 +68,10 @@ def collect(chart: Chart, settings: WorkupSettings) -> Labs:
 def resulted_in_window(chart: Chart, settings: WorkupSettings) -> Mapping[str, datetime]:
     """The latest date of each order-only result code (celiac serology, JAK2, LDH ...) in its window."""
     latest: dict[str, datetime] = {}
-    for code, dates in chart.resulted.items():
+    for code, results in chart.resulted.items():
         days = window_days(DONE_CODES[code], settings)
         oldest = chart.now - timedelta(days=days) if days is not None else None
-        recent = [when for when in dates if oldest is None or oldest <= when]
+        recent = [r.when for r in results if oldest is None or oldest <= r.when]
         if recent:
             latest[code] = max(recent)
     return latest

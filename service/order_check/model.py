@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from service.chart.model import Resulted
 from service.order_check.drafts import DraftTest
-from service.order_check.history import CodedResult
 
 
 @dataclass(frozen=True)
@@ -16,4 +16,4 @@ class OrderReview:
     drafts: tuple[DraftTest, ...]  # the judged draft tests of the workup
     # Keys of the orders the patient-view workup suggests for this same chart: never objected to.
     workup_suggests: frozenset[str] = frozenset()
-    coded: Mapping[str, CodedResult] = field(default_factory=dict)  # order-only LOINC code -> latest
+    coded: Mapping[str, Resulted] = field(default_factory=dict)  # order-only LOINC code -> latest

@@ -13,7 +13,6 @@ from cds_hooks.service import HookCall
 from service.cards.orders import JAK2_V617F
 from service.chart.read import read_chart
 from service.order_check.drafts import drafted_tests
-from service.order_check.history import coded_results
 from service.order_check.model import OrderReview
 from service.rules.apply import recommend
 from service.rules.model import Situation
@@ -30,12 +29,13 @@ def review_of(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> Si
     if not drafts:
         return None  # nothing to judge: the labs need not be read
     resources = [r for key in call.prefetch.items for r in call.prefetch.resources(key)]
-    situation = situation_from(read_chart(resources, patient_id, call.received_at), settings)
+    chart = read_chart(resources, patient_id, call.received_at)
+    situation = situation_from(chart, settings)
     suggested = frozenset(order.key for rec in recommend(situation) for order in rec.orders)
     review = OrderReview(
         now=call.received_at,
         drafts=drafts,
         workup_suggests=suggested,
-        coded=coded_results(resources, patient_id, CODED, call.received_at),
+        coded={code: chart.resulted[code][0] for code in CODED if code in chart.resulted},
     )
     return replace(situation, review=review)
