@@ -11,12 +11,11 @@ from dataclasses import replace
 
 from cds_hooks.service import HookCall
 from service.cards.orders import JAK2_V617F
-from service.chart.read import read_chart
 from service.order_check.drafts import drafted_tests
 from service.order_check.model import OrderReview
 from service.rules.apply import recommend
 from service.rules.model import Situation
-from service.workup import patient_id_of_call, situation_from
+from service.workup import chart_of, patient_id_of_call, situation_from
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 
 CODED = frozenset(JAK2_V617F.done_codes)
@@ -28,8 +27,7 @@ def review_of(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> Si
     drafts = drafted_tests(call.request.hook, call.context, patient_id)
     if not drafts:
         return None  # nothing to judge: the labs need not be read
-    resources = [r for key in call.prefetch.items for r in call.prefetch.resources(key)]
-    chart = read_chart(resources, patient_id, call.received_at)
+    chart = chart_of(call)
     situation = situation_from(chart, settings)
     suggested = frozenset(order.key for rec in recommend(situation) for order in rec.orders)
     review = OrderReview(
