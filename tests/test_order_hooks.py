@@ -107,6 +107,8 @@ def test_order_sign_judges_every_draft_and_reads_no_selections(client: FlaskClie
         ("delete", "MedicationRequest/request-123"),
         ("delete", "MedicationRequest/request-456"),
     ]
+    assert "Iron in this order: " in card["detail"]
+    assert "Ferrous gluconate 324 MG Oral Tablet" in card["detail"]
 
 
 def test_a_ferritin_reordered_ten_days_after_one_gets_the_card_with_its_delete(client: FlaskClient) -> None:

@@ -44,7 +44,8 @@ class Caution:
 def iron_order(s: Situation) -> Recommendation | None:
     """One recommendation with every reason that applies, the weightiest first; None when iron fits.
 
-    An ordinary rule over the situation: its drafts are the iron selected in the order.
+    An ordinary rule over the situation: its drafts are the iron the hook judges (selected on
+    order-select, every one on order-sign), so its wording fits both.
     """
     drafts = s.drafts
     found = [c for c in (_erythrocytosis(s), _iron_loading(s), _thalassemia_trait(s)) if c is not None]
@@ -56,7 +57,7 @@ def iron_order(s: Situation) -> Recommendation | None:
         rule=found[0].rule,
         indicator="warning",
         summary=found[0].summary,
-        reasoning=(*dict.fromkeys(reasoning), f"Selected for this order: {named}."),
+        reasoning=(*dict.fromkeys(reasoning), f"Iron in this order: {named}."),
         evidence=tuple(dict.fromkeys(key for c in found for key in c.evidence)),
         citations=tuple(dict.fromkeys(citation for c in found for citation in c.citations)),
     )
