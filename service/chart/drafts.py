@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cds_hooks.orders import DraftOrder, drafts_to_judge
-from service.patient.medication_fields import read_fields
+from service.patient.medication_fields import Reference, read_fields
 from service.patient.medications import iron_product, medication_of, route_texts
 from service.patient.model import Route
 from service.references import patient_id_of
@@ -42,13 +42,18 @@ def drafted_iron(hook: str, context: Mapping[str, Any], patient_id: str) -> tupl
     return tuple(found)
 
 
+def still_drafted(status: str | None, subject: Reference | None, patient_id: str) -> bool:
+    """A draft about to be signed for this patient: not withdrawn, and not another patient's draft
+    in the bundle (a draft naming no patient is the context patient's)."""
+    if status in WITHDRAWN:
+        return False
+    owner = patient_id_of({"reference": subject.reference}) if subject is not None else None
+    return owner is None or owner == patient_id
+
+
 def _iron_of(draft: DraftOrder, patient_id: str) -> DraftIron | None:
     fields = read_fields(draft.resource, draft.path)
-    if fields.status in WITHDRAWN:
+    if not still_drafted(fields.status, fields.subject, patient_id):
         return None
-    subject = fields.subject
-    owner = patient_id_of({"reference": subject.reference}) if subject is not None else None
-    if owner is not None and owner != patient_id:
-        return None  # another patient's draft in the bundle: not this patient's order
     product = iron_product(medication_of(fields), route_texts(fields))
     return DraftIron(draft.reference, *product) if product is not None else None

@@ -15,9 +15,8 @@ from typing import Any
 
 from cds_hooks.orders import drafts_to_judge
 from service.cards.orders import CATALOGUE, Order
-from service.chart.drafts import WITHDRAWN
+from service.chart.drafts import still_drafted
 from service.patient.medication_fields import Concept, Members, Reference, read_members
-from service.references import patient_id_of
 
 # The first order of the catalogue with a code names it (the follow-up blood lead shares the
 # code of the blood lead: one test).
@@ -50,11 +49,8 @@ def drafted_tests(hook: str, context: Mapping[str, Any], patient_id: str) -> tup
         if draft.resource["resourceType"] != "ServiceRequest":
             continue
         fields = read_members(ServiceRequestFields, draft.resource, draft.path)
-        if fields.status in WITHDRAWN or fields.code is None:
+        if fields.code is None or not still_drafted(fields.status, fields.subject, patient_id):
             continue
-        owner = patient_id_of({"reference": fields.subject.reference}) if fields.subject else None
-        if owner is not None and owner != patient_id:
-            continue  # another patient's draft in the bundle
         order = _catalogued(fields.code)
         if order is not None:
             found.setdefault(draft.reference, DraftTest(draft.reference, order))
