@@ -25,7 +25,7 @@ PrefetchFiller = Callable[[CDSService, CDSRequest, PrefetchData], PrefetchData]
 
 
 def parse_json(body: bytes) -> Any:
-    if not body.strip():
+    if body.isspace() or not body:  # isspace stops at the first other byte; strip() copied the body
         raise CDSHooksError(400, "the request body is empty; a JSON object is expected")
     try:
         return orjson.loads(body)

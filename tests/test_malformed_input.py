@@ -175,3 +175,19 @@ def test_a_feedback_time_anywhere_in_range_is_stored_in_utc(
     assert response.status_code == 200, response.get_data(as_text=True)
     [stored] = client.application.extensions[SINKS_KEY].store.final_outcomes()
     assert stored.outcome_at == utc
+
+
+@pytest.mark.parametrize("body", [b"", b" ", b"\r\n\t ", b"\x0b\x0c"])
+def test_an_empty_or_blank_body_is_400_saying_so(client: FlaskClient, body: bytes) -> None:
+    response = client.post("/cds-services/microcytosis-workup", data=body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["resourceType"] == "OperationOutcome"
+    assert "the request body is empty" in response.get_json()["issue"][0]["diagnostics"]
+
+
+def test_a_body_that_only_starts_blank_is_read_as_json(client: FlaskClient) -> None:
+    response = client.post(
+        "/cds-services/microcytosis-workup", data=b"\n  [1]", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "must be a JSON object" in response.get_json()["issue"][0]["diagnostics"]

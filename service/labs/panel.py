@@ -79,11 +79,13 @@ def resulted_in_window(chart: Chart, settings: WorkupSettings) -> Mapping[str, d
 
 def window_days(window: Window, settings: WorkupSettings) -> int | None:
     """The lookback of a window in days; None for results that do not expire."""
-    return {
-        Window.CBC: settings.cbc_lookback_days,
-        Window.IRON: settings.iron_lookback_days,
-        Window.LONG: settings.long_lookback_days,
-    }.get(window)
+    if window is Window.CBC:
+        return settings.cbc_lookback_days
+    if window is Window.IRON:
+        return settings.iron_lookback_days
+    if window is Window.LONG:
+        return settings.long_lookback_days
+    return None
 
 
 def _cbc_date(chosen: Mapping[str, LabResult]) -> datetime | None:
