@@ -57,18 +57,24 @@ def _prune(value: Any) -> Any:
     if isinstance(value, dict):
         kept: dict[str, Any] = {}
         for key, member in value.items():
-            if isinstance(member, _CONTAINERS):
+            # Most members are text: one identity test settles them.
+            if member.__class__ is str:
+                if member:
+                    kept[key] = member
+            elif isinstance(member, _CONTAINERS):
                 member = _prune(member)
-                if not member:
-                    continue
-            elif member is None or member == "":
-                continue
-            kept[key] = member
+                if member:
+                    kept[key] = member
+            elif member is not None and member != "":
+                kept[key] = member
         return kept
     if isinstance(value, list):
         items: list[Any] = []
         for item in value:
-            if isinstance(item, _CONTAINERS):
+            if item.__class__ is str:
+                if item:
+                    items.append(item)
+            elif isinstance(item, _CONTAINERS):
                 if item:
                     items.append(_prune(item))
             elif item is not None and item != "":

@@ -12,7 +12,7 @@ from typing import Any
 
 from cds_hooks.ids import new_uuid
 from cds_hooks.models import SUMMARY_MAX_CHARS, Action, Card, Coding, Source, Suggestion
-from service.cards.markdown import bullets, md, table
+from service.cards.markdown import bullets, md, sentences, table
 from service.cards.orders import Order
 from service.formatting import number
 from service.patient.context_text import describe
@@ -106,7 +106,7 @@ def suggestion(order: Order, patient_id: str) -> Suggestion:
 
 def detail(rec: Recommendation, s: Situation, unavailable: tuple[str, ...]) -> str:
     parts = [table(("Test", "Value", "Reference range", "Date", "Lab flag"), value_rows(rec, s))]
-    parts.append(" ".join(md(sentence) for sentence in rec.reasoning))
+    parts.append(sentences(rec.reasoning))
     parts.append(f"**Patient:** {md(describe(s.patient))}")
     if rec.already:
         parts.append("**Not suggested again:**\n" + bullets(rec.already))
