@@ -21,7 +21,7 @@ import operator
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import orjson
@@ -29,11 +29,13 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     SecretStr,
     field_serializer,
     field_validator,
     model_validator,
 )
+from pydantic_core import CoreSchema, core_schema
 
 SUMMARY_MAX_CHARS = 139  # the spec: "<140-character summary message"
 
@@ -158,6 +160,32 @@ def _check_uuid(value: str, field: str) -> str:
     except (ValueError, AttributeError, TypeError):
         raise ValueError(f"{field} must be a UUID") from None
     return value
+
+
+def _uuid_text(field: str) -> Any:
+    """The annotation of a UUID kept as text, for the uuids the service makes.
+
+    The canonical form is matched inside pydantic-core, without a call into Python for each
+    card and suggestion; any other form is parsed as :func:`_check_uuid` does.
+    """
+
+    def parsed(value: str) -> str:
+        return _check_uuid(value, field)
+
+    class UuidText:
+        @classmethod
+        def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+            return core_schema.union_schema(
+                [
+                    core_schema.str_schema(pattern=f"^{_CANONICAL_UUID.pattern}$"),
+                    core_schema.no_info_after_validator_function(parsed, core_schema.str_schema()),
+                ],
+                mode="left_to_right",
+                custom_error_type="uuid_text",
+                custom_error_message=f"{field} must be a UUID",
+            )
+
+    return UuidText
 
 
 # --- shared datatypes -------------------------------------------------------------------
@@ -301,14 +329,9 @@ class Action(WireModel):
 
 class Suggestion(WireModel):
     label: str = Field(min_length=1)
-    uuid: str | None = None
+    uuid: Annotated[str, _uuid_text("suggestion uuid")] | None = None
     isRecommended: bool | None = None
     actions: list[Action] | None = _optional()
-
-    @field_validator("uuid")
-    @classmethod
-    def _uuid(cls, value: str | None) -> str | None:
-        return None if value is None else _check_uuid(value, "suggestion uuid")
 
 
 class Link(WireModel):
@@ -331,7 +354,7 @@ class Link(WireModel):
 
 
 class Card(WireModel):
-    uuid: str | None = None
+    uuid: Annotated[str, _uuid_text("card uuid")] | None = None
     summary: str = Field(min_length=1, max_length=SUMMARY_MAX_CHARS)
     detail: str | None = _optional()
     indicator: Indicator
@@ -340,11 +363,6 @@ class Card(WireModel):
     selectionBehavior: SelectionBehavior | None = None
     overrideReasons: list[Coding] | None = _optional()
     links: list[Link] | None = _optional()
-
-    @field_validator("uuid")
-    @classmethod
-    def _uuid(cls, value: str | None) -> str | None:
-        return None if value is None else _check_uuid(value, "card uuid")
 
     @model_validator(mode="after")
     def _invariants(self) -> Card:
