@@ -21,6 +21,7 @@ import operator
 import re
 import uuid
 from datetime import UTC, datetime
+from math import isfinite
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -35,7 +36,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import CoreSchema, core_schema
+from pydantic_core import CoreSchema, core_schema, to_jsonable_python
 
 SUMMARY_MAX_CHARS = 139  # the spec: "<140-character summary message"
 
@@ -49,12 +50,28 @@ LinkType = Literal["absolute", "smart"]
 _CONTAINERS = (dict, list)
 
 
+class _NotJson(Exception):
+    """A member of a type JSON does not have (a tuple, bytes, a date, an enum ...)."""
+
+
+def _kept(scalar: Any) -> bool:
+    """Whether a member that is neither text nor a container goes over the wire."""
+    if scalar is None:
+        return False
+    if scalar.__class__ is float:
+        return isfinite(scalar)  # pydantic-core writes NaN and the infinities as null
+    if scalar.__class__ is int or scalar.__class__ is bool:
+        return True
+    raise _NotJson
+
+
 def _prune(value: Any) -> Any:
     """Drop null and empty members recursively, as the spec forbids them on the wire.
 
     A member is judged after its own members were pruned, an item of a list before. One
     pass, descending only into containers: a response holds a few hundred scalars, and a
-    call per scalar cost more than the rest of the dump.
+    call per scalar cost more than the rest of the dump. Raises _NotJson on a member JSON
+    has no type for, whose written form only pydantic-core knows.
     """
     if isinstance(value, dict):
         kept: dict[str, Any] = {}
@@ -67,7 +84,7 @@ def _prune(value: Any) -> Any:
                 member = _prune(member)
                 if member:
                     kept[key] = member
-            elif member is not None and member != "":
+            elif _kept(member):
                 kept[key] = member
         return kept
     if isinstance(value, list):
@@ -79,7 +96,7 @@ def _prune(value: Any) -> Any:
             elif isinstance(item, _CONTAINERS):
                 if item:
                     items.append(_prune(item))
-            elif item is not None and item != "":
+            elif _kept(item):
                 items.append(item)
         return items
     return value
@@ -93,7 +110,15 @@ def _optional() -> Any:
 
 def _pruned(value: dict[str, Any] | None) -> dict[str, Any] | None:
     """A free-form member as it goes over the wire: a pruned copy, or None when nothing is left."""
-    return (_prune(value) or None) if value else None
+    if not value:
+        return None
+    try:
+        pruned: dict[str, Any] = _prune(value)
+    except _NotJson:
+        # Made JSON as pydantic-core writes it (a tuple as a list, bytes and dates as text,
+        # NaN as null ...), then pruned: an empty tuple is as empty as an empty list.
+        pruned = _prune(to_jsonable_python(value))
+    return pruned or None
 
 
 class WireModel(BaseModel):
@@ -213,7 +238,7 @@ class Coding(WireModel):
         # Members beyond the three are free-form (version, userSelected ...). Not a model
         # validator: those run again each time a card holding the coding is validated.
         if self.__pydantic_extra__:
-            object.__setattr__(self, "__pydantic_extra__", _prune(self.__pydantic_extra__))
+            object.__setattr__(self, "__pydantic_extra__", _pruned(self.__pydantic_extra__) or {})
 
 
 # --- discovery --------------------------------------------------------------------------

@@ -7,7 +7,7 @@ Microcyte app elsewhere.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -377,6 +377,11 @@ def test_a_card_with_empty_members_goes_over_http_without_them() -> None:
         "note": "",
         "code": {"coding": [], "text": "Ferritin"},
         "subject": {"reference": "Patient/p1", "display": None},
+        # Python values JSON writes as null, [] or "": as empty as those.
+        "quantity": {"value": float("nan")},
+        "reasonCode": (),
+        "supportingInfo": [b"", None],
+        "authoredOn": date(2026, 11, 21),
     }
 
     @cds_service(id="sparse", hook="patient-view", title="Sparse", description="Leaves members empty.")
@@ -409,6 +414,7 @@ def test_a_card_with_empty_members_goes_over_http_without_them() -> None:
         "resourceType": "ServiceRequest",
         "code": {"text": "Ferritin"},
         "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2026-11-21",
     }
     assert card["source"]["topic"] == {"system": "urn:x", "code": "r"}
 
