@@ -21,7 +21,7 @@ from cds_hooks.errors import CDSHooksError, quoted
 from cds_hooks.handling import invoke, parse_feedback, parse_json, parse_request
 from cds_hooks.models import DiscoveryResponse
 from cds_hooks.paths import CanonicalPaths
-from cds_hooks.responses import json_response
+from cds_hooks.responses import wire_response
 from cds_hooks.service import CDSService
 
 __all__ = ["EXTENSION_KEY", "Endpoints", "bp", "init_app"]
@@ -47,7 +47,7 @@ def init_app(app: Flask, endpoints: Endpoints) -> None:
 @bp.get("/cds-services")
 def discovery() -> Response:
     services = [service.descriptor() for service in current_endpoints().registry]
-    return json_response(DiscoveryResponse(services=services).to_wire())
+    return wire_response(DiscoveryResponse(services=services))
 
 
 @bp.post("/cds-services/<service_id>")
@@ -63,7 +63,7 @@ def call_service(service_id: str) -> Response:
     metrics.count_cards(service.id, response)
     if endpoints.on_cards is not None and response.cards:
         endpoints.on_cards(service, response, now)
-    return json_response(response.to_wire())
+    return wire_response(response)
 
 
 @bp.post("/cds-services/<service_id>/feedback")

@@ -7,25 +7,36 @@ a validation error in its tests rather than as a card an EHR silently drops. Ser
 never emits null, "", [] or {}: the spec says JSON elements SHALL NOT be null, and EHRs
 differ in how they treat empty ones. The one exception is ``"cards": []``, which means
 "no guidance".
+
+What the service sends is serialized by pydantic-core alone (a dump and a pruning pass in
+Python cost three times as much): a member that may be empty is left out by the serializer
+itself, and a free-form member (a resource, an extension) is pruned into a copy of its own
+when validated. Objects the service sends are frozen, so nothing can reach the wire without
+going through one or the other. What a client sends is kept as sent, and pruned whole.
 """
 
 from __future__ import annotations
 
+import operator
 import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from math import isfinite
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
+import orjson
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    GetCoreSchemaHandler,
     SecretStr,
     field_serializer,
     field_validator,
     model_validator,
 )
+from pydantic_core import CoreSchema, core_schema, to_jsonable_python
 
 SUMMARY_MAX_CHARS = 139  # the spec: "<140-character summary message"
 
@@ -39,55 +50,109 @@ LinkType = Literal["absolute", "smart"]
 _CONTAINERS = (dict, list)
 
 
+class _NotJson(Exception):
+    """A member of a type JSON does not have (a tuple, bytes, a date, an enum ...)."""
+
+
+def _kept(scalar: Any) -> bool:
+    """Whether a member that is neither text nor a container goes over the wire."""
+    if scalar is None:
+        return False
+    if scalar.__class__ is float:
+        return isfinite(scalar)  # pydantic-core writes NaN and the infinities as null
+    if scalar.__class__ is int or scalar.__class__ is bool:
+        return True
+    raise _NotJson
+
+
 def _prune(value: Any) -> Any:
     """Drop null and empty members recursively, as the spec forbids them on the wire.
 
     A member is judged after its own members were pruned, an item of a list before. One
     pass, descending only into containers: a response holds a few hundred scalars, and a
-    call per scalar cost more than the rest of the dump.
+    call per scalar cost more than the rest of the dump. Raises _NotJson on a member JSON
+    has no type for, whose written form only pydantic-core knows.
     """
     if isinstance(value, dict):
         kept: dict[str, Any] = {}
         for key, member in value.items():
-            if isinstance(member, _CONTAINERS):
+            # Most members are text: one identity test settles them.
+            if member.__class__ is str:
+                if member:
+                    kept[key] = member
+            elif isinstance(member, _CONTAINERS):
                 member = _prune(member)
-                if not member:
-                    continue
-            elif member is None or member == "":
-                continue
-            kept[key] = member
+                if member:
+                    kept[key] = member
+            elif _kept(member):
+                kept[key] = member
         return kept
     if isinstance(value, list):
         items: list[Any] = []
         for item in value:
-            if isinstance(item, _CONTAINERS):
+            if item.__class__ is str:
+                if item:
+                    items.append(item)
+            elif isinstance(item, _CONTAINERS):
                 if item:
                     items.append(_prune(item))
-            elif item is not None and item != "":
+            elif _kept(item):
                 items.append(item)
         return items
     return value
 
 
+def _optional() -> Any:
+    """A member the serializer leaves out when None, "", [] or {}, however it got there."""
+    # operator.not_, a C function: the serializer calls it for every such member it writes.
+    return Field(default=None, exclude_if=operator.not_)
+
+
+def _pruned(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A free-form member as it goes over the wire: a pruned copy, or None when nothing is left."""
+    if not value:
+        return None
+    try:
+        pruned: dict[str, Any] = _prune(value)
+    except _NotJson:
+        # Made JSON as pydantic-core writes it (a tuple as a list, bytes and dates as text,
+        # NaN as null ...), then pruned: an empty tuple is as empty as an empty list.
+        pruned = _prune(to_jsonable_python(value))
+    return pruned or None
+
+
 class WireModel(BaseModel):
     """Base of every CDS Hooks object: :meth:`to_wire` emits no null or empty members."""
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=False)
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, frozen=True)
 
     def to_wire(self) -> dict[str, Any]:
-        """The JSON-ready dict that goes over the wire.
-
-        Pruned once, over the whole dump: a serializer on every nested model would prune each
-        subtree again at every level above it.
-        """
-        dumped: dict[str, Any] = _prune(self.model_dump(mode="json", by_alias=True, exclude_none=True))
+        """The JSON-ready dict that goes over the wire."""
+        dumped: dict[str, Any] = self.__pydantic_serializer__.to_python(
+            self, mode="json", by_alias=True, exclude_none=True
+        )
         return dumped
+
+    def to_json(self) -> bytes:
+        """:meth:`to_wire` as JSON, written by pydantic-core without a dict in between."""
+        return self.__pydantic_serializer__.to_json(self, by_alias=True, exclude_none=True)
 
 
 class InboundModel(WireModel):
-    """Objects a CDS client sends: unknown members are tolerated, as clients add their own."""
+    """Objects a CDS client sends: unknown members are tolerated, as clients add their own.
 
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    They hold what the client sent, empty members and all (a service reads them as sent), so
+    their wire form is pruned whole.
+    """
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=False)
+
+    def to_wire(self) -> dict[str, Any]:
+        dumped: dict[str, Any] = _prune(self.model_dump(mode="json", by_alias=True, exclude_none=True))
+        return dumped
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(self.to_wire())
 
 
 # The seconds of a leap second (23:59:60, the minute's 61st), fraction and all. RFC 3339 allows
@@ -122,6 +187,32 @@ def _check_uuid(value: str, field: str) -> str:
     return value
 
 
+def _uuid_text(field: str) -> Any:
+    """The annotation of a UUID kept as text, for the uuids the service makes.
+
+    The canonical form is matched inside pydantic-core, without a call into Python for each
+    card and suggestion; any other form is parsed as :func:`_check_uuid` does.
+    """
+
+    def parsed(value: str) -> str:
+        return _check_uuid(value, field)
+
+    class UuidText:
+        @classmethod
+        def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+            return core_schema.union_schema(
+                [
+                    core_schema.str_schema(pattern=f"^{_CANONICAL_UUID.pattern}$"),
+                    core_schema.no_info_after_validator_function(parsed, core_schema.str_schema()),
+                ],
+                mode="left_to_right",
+                custom_error_type="uuid_text",
+                custom_error_message=f"{field} must be a UUID",
+            )
+
+    return UuidText
+
+
 # --- shared datatypes -------------------------------------------------------------------
 
 
@@ -132,7 +223,7 @@ class Coding(WireModel):
 
     system: str = Field(min_length=1)
     code: str = Field(min_length=1)
-    display: str | None = None
+    display: str | None = _optional()
 
     @field_validator("system", "code", "display")
     @classmethod
@@ -143,6 +234,12 @@ class Coding(WireModel):
             raise ValueError("must not contain a NUL character")
         return value
 
+    def model_post_init(self, context: Any, /) -> None:
+        # Members beyond the three are free-form (version, userSelected ...). Not a model
+        # validator: those run again each time a card holding the coding is validated.
+        if self.__pydantic_extra__:
+            object.__setattr__(self, "__pydantic_extra__", _pruned(self.__pydantic_extra__) or {})
+
 
 # --- discovery --------------------------------------------------------------------------
 
@@ -152,21 +249,21 @@ class ServiceDescriptor(WireModel):
 
     hook: str = Field(min_length=1)
     id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9._~-]+$")
-    title: str | None = None
+    title: str | None = _optional()
     description: str = Field(min_length=1)
-    prefetch: dict[str, str] | None = None
-    usageRequirements: str | None = None
-    extension: dict[str, Any] | None = None
+    prefetch: dict[str, str] | None = _optional()
+    usageRequirements: str | None = _optional()
+    extension: dict[str, Any] | None = _optional()
+
+    @field_validator("prefetch", "extension")
+    @classmethod
+    def _free_form(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _pruned(value)
 
 
 class DiscoveryResponse(WireModel):
+    # Written even when empty: a server may hold no service.
     services: list[ServiceDescriptor]
-
-    def to_wire(self) -> dict[str, Any]:
-        # An empty "services" list is a legitimate answer from a server with no service.
-        dumped = super().to_wire()
-        dumped.setdefault("services", [])
-        return dumped
 
 
 # --- request ----------------------------------------------------------------------------
@@ -236,8 +333,15 @@ class Source(WireModel):
 class Action(WireModel):
     type: ActionType
     description: str = Field(min_length=1)  # cds-resp-5
-    resource: dict[str, Any] | None = None
-    resourceId: str | None = None
+    resource: dict[str, Any] | None = _optional()
+    resourceId: str | None = _optional()
+
+    # A field validator, not the model's: those run again each time a suggestion holding the
+    # action is validated. A resource of nothing but empty members counts as none.
+    @field_validator("resource")
+    @classmethod
+    def _resource(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        return _pruned(value)
 
     @model_validator(mode="after")
     def _payload_fits_type(self) -> Action:
@@ -250,21 +354,16 @@ class Action(WireModel):
 
 class Suggestion(WireModel):
     label: str = Field(min_length=1)
-    uuid: str | None = None
+    uuid: Annotated[str, _uuid_text("suggestion uuid")] | None = None
     isRecommended: bool | None = None
-    actions: list[Action] | None = None
-
-    @field_validator("uuid")
-    @classmethod
-    def _uuid(cls, value: str | None) -> str | None:
-        return None if value is None else _check_uuid(value, "suggestion uuid")
+    actions: list[Action] | None = _optional()
 
 
 class Link(WireModel):
     label: str = Field(min_length=1)
     url: str
     type: LinkType
-    appContext: str | None = None
+    appContext: str | None = _optional()
     autolaunchable: bool | None = None
 
     @field_validator("url")
@@ -280,20 +379,15 @@ class Link(WireModel):
 
 
 class Card(WireModel):
-    uuid: str | None = None
+    uuid: Annotated[str, _uuid_text("card uuid")] | None = None
     summary: str = Field(min_length=1, max_length=SUMMARY_MAX_CHARS)
-    detail: str | None = None
+    detail: str | None = _optional()
     indicator: Indicator
     source: Source
-    suggestions: list[Suggestion] | None = None
+    suggestions: list[Suggestion] | None = _optional()
     selectionBehavior: SelectionBehavior | None = None
-    overrideReasons: list[Coding] | None = None
-    links: list[Link] | None = None
-
-    @field_validator("uuid")
-    @classmethod
-    def _uuid(cls, value: str | None) -> str | None:
-        return None if value is None else _check_uuid(value, "card uuid")
+    overrideReasons: list[Coding] | None = _optional()
+    links: list[Link] | None = _optional()
 
     @model_validator(mode="after")
     def _invariants(self) -> Card:
@@ -310,14 +404,9 @@ class Card(WireModel):
 
 
 class CDSResponse(WireModel):
+    # "cards": [] is the one empty member the spec asks for: it means "no guidance".
     cards: list[Card] = Field(default_factory=list)
-    systemActions: list[Action] | None = None
-
-    def to_wire(self) -> dict[str, Any]:
-        # "cards": [] is the one empty member the spec asks for: it means "no guidance".
-        dumped = super().to_wire()
-        dumped.setdefault("cards", [])
-        return dumped
+    systemActions: list[Action] | None = _optional()
 
 
 # --- feedback ---------------------------------------------------------------------------

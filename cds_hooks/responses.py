@@ -9,10 +9,16 @@ import orjson
 from flask import Response
 
 from cds_hooks.errors import operation_outcome
+from cds_hooks.models import WireModel
 
 
 def json_response(payload: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(payload), status=status, mimetype="application/json")
+
+
+def wire_response(payload: WireModel) -> Response:
+    """A CDS Hooks object as the body: written by the model itself, with no dict in between."""
+    return Response(payload.to_json(), status=200, mimetype="application/json")
 
 
 def outcome_response(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from itertools import chain
 
 _SPECIAL = "\\`*_[]<>|#"
 # One translation table instead of a test per character: a card's detail escapes thousands.
@@ -21,8 +22,18 @@ def md(text: str) -> str:
 
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines.extend("| " + " | ".join(md(cell) for cell in row) + " |" for row in rows)
+    # The escapes are per character: one search over every cell at once says whether any
+    # cell holds one, and most tables hold none.
+    if _NEEDS_ESCAPE.search("".join(chain.from_iterable(rows))):
+        lines.extend("| " + " | ".join(md(cell) for cell in row) + " |" for row in rows)
+    else:
+        lines.extend("| " + " | ".join(row) + " |" for row in rows)
     return "\n".join(lines)
+
+
+def sentences(texts: Sequence[str]) -> str:
+    """Texts run together, escaped as one: a space needs no escape, so this is md() of each."""
+    return md(" ".join(texts))
 
 
 def bullets(items: Sequence[str]) -> str:

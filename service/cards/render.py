@@ -11,8 +11,8 @@ from functools import lru_cache
 from typing import Any
 
 from cds_hooks.ids import new_uuid
-from cds_hooks.models import SUMMARY_MAX_CHARS, Action, Card, Coding, Source, Suggestion
-from service.cards.markdown import bullets, md, table
+from cds_hooks.models import SUMMARY_MAX_CHARS, Card, Coding, Source, Suggestion
+from service.cards.markdown import bullets, md, sentences, table
 from service.cards.orders import Order
 from service.formatting import number
 from service.patient.context_text import describe
@@ -38,18 +38,25 @@ def render_card(
     override_reasons: tuple[tuple[str, str], ...] = OVERRIDE_REASONS,
 ) -> Card:
     """The card of a recommendation; its suggestions are draft orders unless others are given."""
-    if suggestions is None:
-        suggestions = [suggestion(order, s.patient.patient_id) for order in rec.orders]
+    offered: list[Suggestion] | list[dict[str, Any]] = (
+        [suggestion(order, s.patient.patient_id) for order in rec.orders]
+        if suggestions is None
+        else suggestions
+    )
     primary = rec.citations[0]
-    return Card(
-        uuid=new_uuid(),
-        summary=shorten(rec.summary),
-        detail=detail(rec, s, unavailable),
-        indicator=rec.indicator,
-        source=source(primary.label, primary.url, rec.rule.code, rec.rule.display),
-        suggestions=suggestions or None,
-        selectionBehavior="any" if suggestions else None,
-        overrideReasons=list(override_codings(override_reasons)),
+    # One validation for the whole card, its suggestions and actions with it: a suggestion
+    # built on its own would be validated again as a member of the card.
+    return Card.model_validate(
+        {
+            "uuid": new_uuid(),
+            "summary": shorten(rec.summary),
+            "detail": detail(rec, s, unavailable),
+            "indicator": rec.indicator,
+            "source": source(primary.label, primary.url, rec.rule.code, rec.rule.display),
+            "suggestions": offered or None,
+            "selectionBehavior": "any" if offered else None,
+            "overrideReasons": list(override_codings(override_reasons)),
+        }
     )
 
 
@@ -90,23 +97,24 @@ def service_request(order: Order, patient_id: str) -> dict[str, Any]:
     }
 
 
-def suggestion(order: Order, patient_id: str) -> Suggestion:
-    return Suggestion(
-        label=f"Order {order.text}" + (f", {order.condition}" if order.condition else ""),
-        uuid=new_uuid(),
-        actions=[
-            Action(
-                type="create",
-                description=f"Propose an order: {order.text}",
-                resource=service_request(order, patient_id),
-            )
+def suggestion(order: Order, patient_id: str) -> dict[str, Any]:
+    """A draft order as a card's suggestion, in the wire form the card validates."""
+    return {
+        "label": f"Order {order.text}" + (f", {order.condition}" if order.condition else ""),
+        "uuid": new_uuid(),
+        "actions": [
+            {
+                "type": "create",
+                "description": f"Propose an order: {order.text}",
+                "resource": service_request(order, patient_id),
+            }
         ],
-    )
+    }
 
 
 def detail(rec: Recommendation, s: Situation, unavailable: tuple[str, ...]) -> str:
     parts = [table(("Test", "Value", "Reference range", "Date", "Lab flag"), value_rows(rec, s))]
-    parts.append(" ".join(md(sentence) for sentence in rec.reasoning))
+    parts.append(sentences(rec.reasoning))
     parts.append(f"**Patient:** {md(describe(s.patient))}")
     if rec.already:
         parts.append("**Not suggested again:**\n" + bullets(rec.already))

@@ -7,7 +7,7 @@ Microcyte app elsewhere.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from cds_hooks.blueprint import Endpoints, init_app
 from cds_hooks.cors import CorsSettings
 from cds_hooks.errors import CDSHooksError
-from cds_hooks.models import Card, CDSResponse, FeedbackRequest, Source
+from cds_hooks.models import Action, Card, CDSResponse, Coding, FeedbackRequest, Link, Source, Suggestion
 from cds_hooks.prefetch import PrefetchTemplate
 from cds_hooks.service import CDSService, HookCall, ServiceRegistry, cds_service
 from tests.paths import SPEC_EXAMPLES
@@ -354,3 +354,80 @@ def test_the_clock_given_to_the_service_is_the_endpoints_clock() -> None:
     response = app.test_client().post("/cds-services/clock", json=hook_request())
     assert response.get_json() == {"cards": []}
     assert seen == [fixed]
+
+
+def _empty_members(value: Any, where: str = "") -> list[str]:
+    """Where a null, "", [] or {} sits in a JSON document."""
+    if isinstance(value, dict):
+        found = [where or "/"] if not value else []
+        for key, member in value.items():
+            found += _empty_members(member, f"{where}/{key}")
+        return found
+    if isinstance(value, list):
+        found = [where] if not value else []
+        for index, item in enumerate(value):
+            found += _empty_members(item, f"{where}/{index}")
+        return found
+    return [where] if value is None or value == "" else []
+
+
+def test_a_card_with_empty_members_goes_over_http_without_them() -> None:
+    resource: dict[str, Any] = {
+        "resourceType": "ServiceRequest",
+        "note": "",
+        "code": {"coding": [], "text": "Ferritin"},
+        "subject": {"reference": "Patient/p1", "display": None},
+        # Python values JSON writes as null, [] or "": as empty as those.
+        "quantity": {"value": float("nan")},
+        "reasonCode": (),
+        "supportingInfo": [b"", None],
+        "authoredOn": date(2026, 11, 21),
+    }
+
+    @cds_service(id="sparse", hook="patient-view", title="Sparse", description="Leaves members empty.")
+    def sparse(call: HookCall) -> CDSResponse:
+        action = Action(type="create", description="Order ferritin", resource=resource)
+        resource["code"]["text"] = ""  # changed after the action was made: not the action's resource
+        card = Card(
+            summary="Consider ferritin",
+            detail="",
+            indicator="info",
+            source=Source(label="Sparse", topic=Coding(system="urn:x", code="r", display="", version="")),
+            suggestions=[
+                Suggestion(label="Order ferritin", actions=[action]),
+                Suggestion(label="x", actions=[]),
+            ],
+            selectionBehavior="any",
+            overrideReasons=[],
+            links=[Link(label="App", url="https://app.example.org", type="smart", appContext="")],
+        )
+        return CDSResponse(cards=[card], systemActions=[])
+
+    app = Flask("test")
+    init_app(app, Endpoints(registry=ServiceRegistry([sparse])))
+    response = app.test_client().post("/cds-services/sparse", json=hook_request())
+    assert response.status_code == 200
+    body = json.loads(response.data)
+    assert _empty_members(body) == []
+    [card] = body["cards"]
+    assert card["suggestions"][0]["actions"][0]["resource"] == {
+        "resourceType": "ServiceRequest",
+        "code": {"text": "Ferritin"},
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2026-11-21",
+    }
+    assert card["source"]["topic"] == {"system": "urn:x", "code": "r"}
+
+
+def test_discovery_of_a_service_with_empty_members_holds_none_of_them() -> None:
+    @cds_service(id="bare", hook="patient-view", title="", description="Declares empty members.")
+    def bare(call: HookCall) -> CDSResponse:
+        return CDSResponse()
+
+    app = Flask("test")
+    init_app(app, Endpoints(registry=ServiceRegistry([bare])))
+    body = json.loads(app.test_client().get("/cds-services").data)
+    assert _empty_members(body) == []
+    assert body == {
+        "services": [{"hook": "patient-view", "id": "bare", "description": "Declares empty members."}]
+    }

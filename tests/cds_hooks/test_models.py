@@ -11,6 +11,7 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from cds_hooks.models import (
+    Action,
     Card,
     CDSRequest,
     CDSResponse,
@@ -18,6 +19,7 @@ from cds_hooks.models import (
     DiscoveryResponse,
     FeedbackRequest,
     Link,
+    ServiceDescriptor,
     Source,
     Suggestion,
 )
@@ -55,7 +57,11 @@ SPEC_DEFECTS: dict[str, tuple[str, str, Any]] = {
 
 
 def wire(model: type[BaseModel], document: Any) -> Any:
-    return model.model_validate(document).to_wire()  # type: ignore[attr-defined]
+    """The wire form of a document, checked to be the JSON the service writes over HTTP."""
+    built = model.model_validate(document)
+    dumped = built.to_wire()  # type: ignore[attr-defined]
+    assert json.loads(built.to_json()) == dumped  # type: ignore[attr-defined]
+    return dumped
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))
@@ -213,11 +219,47 @@ def test_serialization_never_holds_null_or_empty_members() -> None:
         "suggestions": [{"label": "Order"}],
         "selectionBehavior": "any",
     }
+    assert json.loads(built.to_json()) == built.to_wire()
+
+
+def test_free_form_members_go_over_the_wire_pruned() -> None:
+    topic = Coding(system="urn:x", code="r", version="", extension=[{"url": ""}], userSelected=False)
+    assert topic.to_wire() == {"system": "urn:x", "code": "r", "extension": [{}], "userSelected": False}
+    assert json.loads(topic.to_json()) == topic.to_wire()
+    descriptor = ServiceDescriptor(
+        hook="patient-view",
+        id="s",
+        description="d",
+        prefetch={"a": "", "b": "Patient/1"},
+        extension={"x": {}},
+    )
+    assert descriptor.to_wire() == {
+        "hook": "patient-view",
+        "id": "s",
+        "description": "d",
+        "prefetch": {"b": "Patient/1"},
+    }
+    assert json.loads(descriptor.to_json()) == descriptor.to_wire()
 
 
 def test_an_empty_response_keeps_its_empty_cards() -> None:
     assert CDSResponse().to_wire() == {"cards": []}
     assert CDSResponse(cards=[], systemActions=[]).to_wire() == {"cards": []}
+    assert CDSResponse(cards=[], systemActions=[]).to_json() == b'{"cards":[]}'
+
+
+def test_what_the_service_sends_cannot_be_changed_once_made() -> None:
+    built = Card.model_validate(card(detail="Ferritin 8 µg/L"))
+    with pytest.raises(ValidationError, match="frozen"):
+        built.detail = ""
+    with pytest.raises(ValidationError, match="frozen"):
+        built.source.topic = Coding(system="urn:x", code="r", display="")
+
+
+def test_a_create_action_whose_resource_holds_only_empty_members_is_refused() -> None:
+    # Its wire form would be a create action without a resource (cds-resp-5 and the spec's Action).
+    with pytest.raises(ValidationError, match="needs a resource"):
+        Action(type="create", description="x", resource={"resourceType": "", "code": {"coding": []}})
 
 
 def test_a_smart_link_may_carry_app_context() -> None:
