@@ -24,6 +24,7 @@ def assess(
     erythrocytosis = blood_count.erythrocytosis(labs, patient)
     leukopenia, thrombocytopenia = marrow.leukopenia(labs), marrow.thrombocytopenia(labs)
     cytopenia = marrow.cytopenia(anemia, leukopenia, thrombocytopenia)
+    persistent, repeat_pending = marrow.cytopenia_history(labs, patient, cytopenia)
     return Findings(
         implausible_critical=verify.implausible_critical(labs, patient, settings),
         anemia=anemia,
@@ -66,8 +67,8 @@ def assess(
         thrombocytopenia=thrombocytopenia,
         cytopenia=cytopenia,
         moderate_cytopenia=marrow.moderate_cytopenia(labs, cytopenia),
-        cytopenia_persistent=marrow.cytopenia_persistent(labs, patient, cytopenia),
-        cytopenia_repeat_pending=marrow.cytopenia_repeat_pending(labs, patient, cytopenia),
+        cytopenia_persistent=persistent,
+        cytopenia_repeat_pending=repeat_pending,
         critical_cytopenia=marrow.critical_cytopenia(labs),
         reticulocyte_response=marrow.reticulocyte_response(derived, anemia),
         hypoxemia=causes.hypoxemia(labs),
