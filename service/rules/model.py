@@ -38,7 +38,7 @@ def and_list(items: Sequence[str]) -> str:
 
 def named(orders: Sequence[Order], names: Mapping[Order, str]) -> list[str]:
     """The short names of the orders a card still suggests, in the card's order."""
-    return [names[order] for order in orders if order in names]
+    return [name for order in orders if (name := names.get(order)) is not None]
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,11 @@ class Situation:
 
     def outcome(self, rule: Rule) -> Recommendation | None:
         """What ``rule`` recommends here, run at most once per situation."""
-        if rule not in self._outcomes:
-            self._outcomes[rule] = rule(self)
-        return self._outcomes[rule]
+        outcomes = self._outcomes
+        if rule in outcomes:
+            return outcomes[rule]
+        found = outcomes[rule] = rule(self)
+        return found
 
     def claiming(self, rec: Recommendation) -> Situation:
         """The situation for the cards below ``rec``: its orders are suggested already."""
