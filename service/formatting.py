@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # UCUM units written the way clinicians read them.
 _UNIT_LABELS = {
     "10*12/L": "×10¹²/L",
@@ -13,6 +15,10 @@ _UNIT_LABELS = {
 }
 
 
+# Every finding and card that cites a threshold writes it again (and each lab value several times):
+# about fifty numbers a call, most of them the same few. Equal numbers write alike (5 and 5.0, 0.0
+# and -0.0), so one cache entry serves them all.
+@lru_cache(maxsize=4096)
 def number(value: float) -> str:
     """At most two decimals, no trailing zeros: 17.6, 0.25, 5."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")
