@@ -29,6 +29,8 @@ def unit_label(ucum: str) -> str:
     return _UNIT_LABELS.get(ucum, ucum)
 
 
+# A lab value is shown in the finding, the summary and the card's table: written once.
+@lru_cache(maxsize=4096)
 def quantity(value: float, ucum: str, comparator: str | None = None) -> str:
     label = unit_label(ucum)
     text = f"{comparator or ''}{number(value)}"
