@@ -15,8 +15,9 @@ _UNIT_LABELS = {
 }
 
 
-# A request writes some fifty numbers, and lab values, reported to two or three significant
-# digits, repeat across patients: a hit costs a third of the formatting.
+# Every finding and card that cites a threshold writes it again (and each lab value several times):
+# about fifty numbers a call, most of them the same few. Equal numbers write alike (5 and 5.0, 0.0
+# and -0.0), so one cache entry serves them all.
 @lru_cache(maxsize=4096)
 def number(value: float) -> str:
     """At most two decimals, no trailing zeros: 17.6, 0.25, 5."""
@@ -28,6 +29,8 @@ def unit_label(ucum: str) -> str:
     return _UNIT_LABELS.get(ucum, ucum)
 
 
+# A lab value is shown in the finding, the summary and the card's table: written once.
+@lru_cache(maxsize=4096)
 def quantity(value: float, ucum: str, comparator: str | None = None) -> str:
     label = unit_label(ucum)
     text = f"{comparator or ''}{number(value)}"

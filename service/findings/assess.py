@@ -20,10 +20,12 @@ def assess(
         labs, patient, inflammation is not None, anemia is not None, notes, derived
     )
     raised, not_raised = hemoglobins.hba2(labs)
+    tsat = iron.saturation(labs, derived)  # one reading of the TSAT for the three findings on it
     microcytosis = blood_count.microcytosis(labs, patient, notes)
     erythrocytosis = blood_count.erythrocytosis(labs, patient)
     leukopenia, thrombocytopenia = marrow.leukopenia(labs), marrow.thrombocytopenia(labs)
     cytopenia = marrow.cytopenia(anemia, leukopenia, thrombocytopenia)
+    persistent, repeat_pending = marrow.cytopenia_history(labs, patient, cytopenia)
     return Findings(
         implausible_critical=verify.implausible_critical(labs, patient, settings),
         anemia=anemia,
@@ -47,7 +49,7 @@ def assess(
         inflammation=inflammation,
         iron_status=status,
         iron=iron_finding,
-        tsat_low=iron.tsat_low(labs, derived),
+        tsat_low=iron.tsat_low(tsat),
         tsat_disagrees=_tsat_flag(iron.tsat_disagrees(labs, derived), anemia, microcytosis, status, notes),
         thalassemia_indices=hemoglobins.thalassemia_indices(derived),
         hba2_raised=raised,
@@ -55,8 +57,8 @@ def assess(
         hba2_variant=hemoglobins.hba2_variant(labs),
         hbs_present=hemoglobins.hbs_present(labs),
         hbf_normal=hemoglobins.hbf_normal(labs, patient, notes),
-        tsat_very_low=iron.tsat_very_low(labs, derived),
-        iron_loading=iron.iron_loading(labs, derived, patient),
+        tsat_very_low=iron.tsat_very_low(tsat),
+        iron_loading=iron.iron_loading(labs, tsat, patient),
         no_rise_on_iron=treatment.no_rise_on_iron(labs, patient, settings, notes),
         hb_falling_on_iron=treatment.hb_falling_on_iron(labs, patient, settings),
         leukopenia=leukopenia,
@@ -66,8 +68,8 @@ def assess(
         thrombocytopenia=thrombocytopenia,
         cytopenia=cytopenia,
         moderate_cytopenia=marrow.moderate_cytopenia(labs, cytopenia),
-        cytopenia_persistent=marrow.cytopenia_persistent(labs, patient, cytopenia),
-        cytopenia_repeat_pending=marrow.cytopenia_repeat_pending(labs, patient, cytopenia),
+        cytopenia_persistent=persistent,
+        cytopenia_repeat_pending=repeat_pending,
         critical_cytopenia=marrow.critical_cytopenia(labs),
         reticulocyte_response=marrow.reticulocyte_response(derived, anemia),
         hypoxemia=causes.hypoxemia(labs),

@@ -189,9 +189,8 @@ def _on_treatment(
     )
 
 
-def tsat_low(labs: Labs, derived: Derived) -> Finding | None:
+def tsat_low(tsat: Saturation | None) -> Finding | None:
     """TSAT < 20 % supports iron deficiency; the lab's TSAT first, else iron ÷ TIBC."""
-    tsat = saturation(labs, derived)
     if tsat is None or not tsat.is_below(t.TSAT_LOW):
         return None
     return Finding(
@@ -204,9 +203,8 @@ def tsat_low(labs: Labs, derived: Derived) -> Finding | None:
     )
 
 
-def tsat_very_low(labs: Labs, derived: Derived) -> Finding | None:
+def tsat_very_low(tsat: Saturation | None) -> Finding | None:
     """TSAT < 10 %: with a ferritin that is not low and no inflammation, the IRIDA pattern."""
-    tsat = saturation(labs, derived)
     if tsat is None or not tsat.is_below(t.TSAT_VERY_LOW):
         return None
     return Finding(
@@ -216,9 +214,9 @@ def tsat_very_low(labs: Labs, derived: Derived) -> Finding | None:
     )
 
 
-def iron_loading(labs: Labs, derived: Derived, patient: PatientContext) -> Finding | None:
+def iron_loading(labs: Labs, tsat: Saturation | None, patient: PatientContext) -> Finding | None:
     """A high ferritin with TSAT > 45 %: iron is loading, not lacking (AASLD 2011)."""
-    ferritin, tsat = labs.get("ferritin"), saturation(labs, derived)
+    ferritin = labs.get("ferritin")
     if ferritin is None or tsat is None or iron_therapy_at(patient, ferritin.when) is not None:
         return None  # on iron, the studies show the treatment, not a load
     high = t.ferritin_high_threshold(patient.sex, ferritin.high)

@@ -15,6 +15,7 @@ from service.findings.model import Finding
 from service.formatting import number
 from service.labs.derived import Derived
 from service.labs.panel import Labs
+from service.labs.results import LabResult
 from service.patient.model import PatientContext
 
 CYTOPENIA_EVIDENCE = ("hemoglobin", "wbc", "neutrophils", "platelets")
@@ -69,10 +70,13 @@ def moderate_cytopenia(labs: Labs, cytopenia: Finding | None) -> Finding | None:
     )
 
 
-def _low_between(labs: Labs, patient: PatientContext, oldest: datetime, latest: datetime) -> dict[str, str]:
-    """The lineages low on a count between two instants: lineage -> the newest low result shown."""
+def _low_before(labs: Labs, patient: PatientContext) -> list[tuple[str, LabResult]]:
+    """Every low result of the four lines, by lineage: the history both cytopenia windows look at.
+
+    Read once for both windows, in the order a summary names the lineages, each series oldest first.
+    """
     if patient.age is None:
-        return {}
+        return []
     anemia = t.anemia_threshold(patient.age, patient.sex, patient.pregnant, patient.trimester)
     lines = (
         ("red cells", "hemoglobin", anemia.value if anemia else None),
@@ -80,53 +84,61 @@ def _low_between(labs: Labs, patient: PatientContext, oldest: datetime, latest: 
         ("white cells", "neutrophils", t.ANC_LOW),
         ("platelets", "platelets", t.PLATELETS_LOW),
     )
-    low: dict[str, str] = {}
-    for lineage, key, limit in lines:
-        if limit is None:
-            continue
-        for r in labs.series(key):
-            if oldest <= r.when <= latest and r.is_below(limit):
-                low.setdefault(lineage, f"{r.analyte.name} {r.display()} on {r.date}")
-    return low
+    return [
+        (lineage, r)
+        for lineage, key, limit in lines
+        if limit is not None
+        for r in labs.series(key)
+        if r.is_below(limit)
+    ]
 
 
-def cytopenia_persistent(labs: Labs, patient: PatientContext, cytopenia: Finding | None) -> Finding | None:
-    """Two lineages were low on a count 4 weeks to a year before this one, too."""
-    if cytopenia is None or labs.cbc_date is None:
-        return None
-    latest = labs.cbc_date - timedelta(days=t.CYTOPENIA_REPEAT_DAYS)
-    oldest = labs.cbc_date - timedelta(days=t.CYTOPENIA_PERSISTENCE_MAX_DAYS)
-    low_then = _low_between(labs, patient, oldest, latest)
-    if len(low_then) < 2:
-        return None
-    return Finding(
-        "cytopenia-persistent",
-        f"The cytopenias persist: {', '.join(low_then.values())} were low on a count at least "
-        f"{t.CYTOPENIA_REPEAT_DAYS // 7} weeks earlier.",
-        CYTOPENIA_EVIDENCE,
-        design_default=True,
-    )
+def _low_between(low: list[tuple[str, LabResult]], oldest: datetime, latest: datetime) -> dict[str, str]:
+    """The lineages low on a count between two instants: lineage -> its oldest low result there, shown."""
+    shown: dict[str, str] = {}
+    for lineage, r in low:
+        if lineage not in shown and oldest <= r.when <= latest:
+            shown[lineage] = f"{r.analyte.name} {r.display()} on {r.date}"
+    return shown
 
 
-def cytopenia_repeat_pending(
+def cytopenia_history(
     labs: Labs, patient: PatientContext, cytopenia: Finding | None
-) -> Finding | None:
-    """Two lineages were low on an earlier count under 4 weeks ago: the repeat it asked for is not due."""
+) -> tuple[Finding | None, Finding | None]:
+    """Two lineages low on an earlier count: 4 weeks to a year before this one (the cytopenias persist),
+    or under 4 weeks ago (the repeat that tells a persisting cytopenia is not due yet)."""
     if cytopenia is None or labs.cbc_date is None:
-        return None
+        return None, None
+    low = _low_before(labs, patient)
+    repeat_due = labs.cbc_date - timedelta(days=t.CYTOPENIA_REPEAT_DAYS)
+    oldest = labs.cbc_date - timedelta(days=t.CYTOPENIA_PERSISTENCE_MAX_DAYS)
     day_start = labs.cbc_date.replace(hour=0, minute=0, second=0, microsecond=0)
-    oldest = labs.cbc_date - timedelta(days=t.CYTOPENIA_REPEAT_DAYS)
-    low_then = _low_between(labs, patient, oldest, day_start - timedelta(microseconds=1))
-    if len(low_then) < 2:
-        return None
-    return Finding(
-        "cytopenia-repeat-pending",
-        f"Low on an earlier count too, under {t.CYTOPENIA_REPEAT_DAYS // 7} weeks ago ("
-        f"{', '.join(low_then.values())}): the repeat count that tells a persisting cytopenia is not due "
-        "yet.",
-        CYTOPENIA_EVIDENCE,
-        design_default=True,
+    persisting = _low_between(low, oldest, repeat_due)
+    pending = _low_between(low, repeat_due, day_start - timedelta(microseconds=1))
+    persistent = (
+        Finding(
+            "cytopenia-persistent",
+            f"The cytopenias persist: {', '.join(persisting.values())} were low on a count at least "
+            f"{t.CYTOPENIA_REPEAT_DAYS // 7} weeks earlier.",
+            CYTOPENIA_EVIDENCE,
+            design_default=True,
+        )
+        if len(persisting) >= 2
+        else None
     )
+    repeat_pending = (
+        Finding(
+            "cytopenia-repeat-pending",
+            f"Low on an earlier count too, under {t.CYTOPENIA_REPEAT_DAYS // 7} weeks ago ("
+            f"{', '.join(pending.values())}): the repeat count that tells a persisting cytopenia is not due "
+            "yet.",
+            CYTOPENIA_EVIDENCE,
+            design_default=True,
+        )
+        if len(pending) >= 2
+        else None
+    )
+    return persistent, repeat_pending
 
 
 def leukocytosis(labs: Labs) -> Finding | None:

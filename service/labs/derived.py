@@ -7,7 +7,8 @@ the differential and never diagnose (Hoffmann 2015 meta-analysis).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from service.labs.panel import Labs
@@ -36,12 +37,24 @@ class Index:
 class Derived:
     tsat_calculated: float | None  # iron ÷ TIBC × 100, when both come from one sample
     tsat_disagrees: bool
-    indices: tuple[Index, ...]
     reticulocyte_index: float | None
     rpi: float | None
+    labs: Labs = field(repr=False, compare=False)  # what the red-cell indices are computed from
+    # Each index once, when first asked for: a hook call reads only the Mentzer index, explain all five.
+    _indices: dict[str, Index | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def index(self, name: str) -> Index | None:
-        return next((i for i in self.indices if i.name == name), None)
+        compute = RED_CELL_INDICES.get(name)
+        if compute is None:
+            return None
+        if name not in self._indices:
+            self._indices[name] = compute(self.labs)
+        return self._indices[name]
+
+    @property
+    def indices(self) -> tuple[Index, ...]:
+        """Mentzer, England-Fraser, Green-King, Shine-Lal and RDW index (docs/workup.md#red-cell-indices)."""
+        return tuple(index for name in RED_CELL_INDICES if (index := self.index(name)) is not None)
 
 
 def derive(labs: Labs) -> Derived:
@@ -55,11 +68,7 @@ def derive(labs: Labs) -> Derived:
     )
     ri, rpi = reticulocyte_indices(labs)
     return Derived(
-        tsat_calculated=calculated,
-        tsat_disagrees=disagrees,
-        indices=red_cell_indices(labs),
-        reticulocyte_index=ri,
-        rpi=rpi,
+        tsat_calculated=calculated, tsat_disagrees=disagrees, reticulocyte_index=ri, rpi=rpi, labs=labs
     )
 
 
@@ -79,41 +88,53 @@ def calculated_tsat(iron: LabResult | None, tibc: LabResult | None) -> float | N
     return pair[0].value / pair[1].value * 100
 
 
-def red_cell_indices(labs: Labs) -> tuple[Index, ...]:
-    """Mentzer, England-Fraser, Green-King, Shine-Lal and RDW index (docs/workup.md#red-cell-indices)."""
-    indices: list[Index] = []
-    mcv, rbc, hb, mch, rdw = (labs.get(k) for k in ("mcv", "rbc", "hemoglobin", "mch", "rdw_cv"))
-    if sample := one_sample(mcv, rbc):
-        v, r = sample[0].value, sample[1].value
-        if r > 0:
-            mentzer = v / r
-            indices.append(
-                Index("Mentzer", mentzer, "MCV ÷ RBC", "<13 favours thalassemia trait", mentzer < 13)
-            )
-    if sample := one_sample(mcv, rbc, hb):
+def mentzer(labs: Labs) -> Index | None:
+    if (sample := one_sample(labs.get("mcv"), labs.get("rbc"))) and sample[1].value > 0:
+        value = sample[0].value / sample[1].value
+        return Index("Mentzer", value, "MCV ÷ RBC", "<13 favours thalassemia trait", value < 13)
+    return None
+
+
+def england_fraser(labs: Labs) -> Index | None:
+    if sample := one_sample(labs.get("mcv"), labs.get("rbc"), labs.get("hemoglobin")):
         v, r, h = (s.value for s in sample)
         ef = v - r - 5 * h - 3.4
-        indices.append(
-            Index("England-Fraser", ef, "MCV − RBC − 5·Hb − 3.4", "<0 favours thalassemia trait", ef < 0)
-        )
-    if sample := one_sample(mcv, rdw, hb):
+        return Index("England-Fraser", ef, "MCV − RBC − 5·Hb − 3.4", "<0 favours thalassemia trait", ef < 0)
+    return None
+
+
+def green_king(labs: Labs) -> Index | None:
+    if sample := one_sample(labs.get("mcv"), labs.get("rdw_cv"), labs.get("hemoglobin")):
         v, w, h = (s.value for s in sample)
         gk = v * v * w / (100 * h)
-        indices.append(
-            Index("Green-King", gk, "MCV²·RDW ÷ (100·Hb)", "<65 favours thalassemia trait", gk < 65)
-        )
-    if sample := one_sample(mcv, mch):
+        return Index("Green-King", gk, "MCV²·RDW ÷ (100·Hb)", "<65 favours thalassemia trait", gk < 65)
+    return None
+
+
+def shine_lal(labs: Labs) -> Index | None:
+    if sample := one_sample(labs.get("mcv"), labs.get("mch")):
         v, c = (s.value for s in sample)
         sl = v * v * c / 100
-        indices.append(Index("Shine-Lal", sl, "MCV²·MCH ÷ 100", "<1530 favours thalassemia trait", sl < 1530))
-    if sample := one_sample(mcv, rdw, rbc):
+        return Index("Shine-Lal", sl, "MCV²·MCH ÷ 100", "<1530 favours thalassemia trait", sl < 1530)
+    return None
+
+
+def rdw_index(labs: Labs) -> Index | None:
+    if (sample := one_sample(labs.get("mcv"), labs.get("rdw_cv"), labs.get("rbc"))) and sample[2].value > 0:
         v, w, r = (s.value for s in sample)
-        if r > 0:
-            rdwi = v * w / r
-            indices.append(
-                Index("RDW index", rdwi, "MCV·RDW ÷ RBC", "<220 favours thalassemia trait", rdwi < 220)
-            )
-    return tuple(indices)
+        rdwi = v * w / r
+        return Index("RDW index", rdwi, "MCV·RDW ÷ RBC", "<220 favours thalassemia trait", rdwi < 220)
+    return None
+
+
+# By name, in the order explain lists them.
+RED_CELL_INDICES: dict[str, Callable[[Labs], Index | None]] = {
+    "Mentzer": mentzer,
+    "England-Fraser": england_fraser,
+    "Green-King": green_king,
+    "Shine-Lal": shine_lal,
+    "RDW index": rdw_index,
+}
 
 
 def maturation_factor(hematocrit: float) -> float:

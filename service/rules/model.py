@@ -38,7 +38,7 @@ def and_list(items: Sequence[str]) -> str:
 
 def named(orders: Sequence[Order], names: Mapping[Order, str]) -> list[str]:
     """The short names of the orders a card still suggests, in the card's order."""
-    return [names[order] for order in orders if order in names]
+    return [name for order in orders if (name := names.get(order)) is not None]
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,26 @@ class Situation:
     claimed: Mapping[str, str] = field(default_factory=dict)  # order key -> the card above suggesting it
     drafts: tuple[DraftIron, ...] = ()  # iron selected in the order being composed (order hooks)
     review: OrderReview | None = None  # the draft tests the workup-order check judges (order hooks)
+    # What each rule recommended in this very situation. A situation never changes and a rule is a pure
+    # function of it, so the engine's two passes and the never-silent rule (which asks whether any
+    # other rule fires) share one run of each; a situation made by ``claiming`` starts empty.
+    _outcomes: dict[Rule, Recommendation | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def outcome(self, rule: Rule) -> Recommendation | None:
+        """What ``rule`` recommends here, run at most once per situation."""
+        outcomes = self._outcomes
+        if rule in outcomes:
+            return outcomes[rule]
+        found = outcomes[rule] = rule(self)
+        return found
 
     def claiming(self, rec: Recommendation) -> Situation:
         """The situation for the cards below ``rec``: its orders are suggested already."""
-        claims = {order.key: rec.rule.display for order in rec.orders}
+        claims = {order.key: rec.rule.display for order in rec.orders if order.key not in self.claimed}
+        if not claims:
+            return self  # nothing new is claimed: the same situation, and what its rules found still holds
         return replace(self, claimed={**claims, **self.claimed})
 
     def order_state(self, order: Order) -> str | None:

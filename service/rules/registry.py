@@ -60,7 +60,7 @@ _CORE_RULES: tuple[Rule, ...] = (
 
 def never_silent(s: Situation) -> Recommendation | None:
     """Last: small cells no other rule answers still get the next step (service/rules/never_silent.py)."""
-    if any(rule(s) is not None for rule in _CORE_RULES):
+    if any(s.outcome(rule) is not None for rule in _CORE_RULES):
         return None
     return next_step(s)
 

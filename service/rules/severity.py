@@ -14,8 +14,10 @@ VERIFY_NOW = RuleId("verify-result-now", "Implausible result that would be criti
 
 def verify_result(s: Situation) -> Recommendation | None:
     found = s.findings.implausible_critical
+    if found is None:  # the finding is the refused value: without it, there is none to look up
+        return None
     refused = refused_critical(s.labs, s.patient, s.settings)
-    if found is None or refused is None:
+    if refused is None:
         return None
     when = f" on {day(refused.when)}" if refused.when else ""
     return Recommendation(
