@@ -35,6 +35,7 @@ class Series:
         self._raws = [raw for _, raw in dated] + undated
         self._undated_from = len(dated)
         self._read: list[LabResult | Unused] = []
+        self._usable: tuple[LabResult, ...] | None = None
         self._analyte, self._patient_id, self._now = analyte, patient_id, now
 
     def _reading(self, index: int) -> LabResult | Unused:
@@ -58,6 +59,10 @@ class Series:
         return found, skipped
 
     def usable(self) -> tuple[LabResult, ...]:
-        """Every usable result, oldest first (validates the whole series once)."""
-        readings = [self._reading(index) for index in range(len(self._raws))]
-        return tuple(sorted((r for r in readings if isinstance(r, LabResult)), key=lambda r: r.when))
+        """Every usable result, oldest first (validates the whole series once, and sorts it once:
+        several findings read the same history)."""
+        if self._usable is None:
+            readings = [self._reading(index) for index in range(len(self._raws))]
+            usable = (r for r in readings if isinstance(r, LabResult))
+            self._usable = tuple(sorted(usable, key=lambda r: r.when))
+        return self._usable
