@@ -87,7 +87,7 @@ def read_bundle(value: Mapping[str, Any], path: str) -> Bundle:
         if resource is None and "resource" not in entry:
             continue
         kind = resource.get("resourceType") if isinstance(resource, dict) else None
-        if not isinstance(kind, str) or not kind:
+        if not isinstance(resource, dict) or not isinstance(kind, str) or not kind:
             raise Malformed(
                 f"{path}.entry[{index}].resource", "must be a FHIR resource (an object with a resourceType)"
             )
