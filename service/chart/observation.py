@@ -21,6 +21,7 @@ from typing import Annotated, Any, Literal
 
 from fhir_core.types import Code, Id, String, Uri
 from pydantic import BaseModel, ConfigDict, model_validator
+from typing_extensions import TypedDict  # pydantic reads typing's TypedDict only from Python 3.12
 
 from service.chart.primitives import FhirDateTime, FhirDecimal, FhirInstant
 
@@ -50,25 +51,28 @@ class CodeableConcept(Element):
     text: StringValue | None = None
 
 
-class Reference(Element):
-    reference: StringValue | None = None
+# The leaves, read member by member, are TypedDicts: validated alike (a member may be null, as in a
+# model with a default of None), without a model built for each (a lab result holds four
+# Quantities and a Reference), which was a quarter of its cost.
+class Reference(TypedDict, total=False):
+    reference: StringValue | None
 
 
-class Quantity(Element):
-    value: DecimalValue | None = None
-    comparator: CodeValue | None = None
-    unit: StringValue | None = None
-    system: UriValue | None = None
-    code: CodeValue | None = None
+class Quantity(TypedDict, total=False):
+    value: DecimalValue | None
+    comparator: CodeValue | None
+    unit: StringValue | None
+    system: UriValue | None
+    code: CodeValue | None
 
 
-class Period(Element):
-    start: DateTimeValue | None = None
+class Period(TypedDict, total=False):
+    start: DateTimeValue | None
 
 
-class ReferenceRange(Element):
-    low: Quantity | None = None
-    high: Quantity | None = None
+class ReferenceRange(TypedDict, total=False):
+    low: Quantity | None
+    high: Quantity | None
 
 
 EFFECTIVE = ("effectiveDateTime", "effectiveInstant", "effectivePeriod")

@@ -122,8 +122,9 @@ def _shown(observation: Observation) -> str:
         if shown is not None:
             return str(shown)
     quantity = observation.valueQuantity
-    if quantity is not None and quantity.value is not None:
-        return f"{number(float(quantity.value))} {quantity.unit or quantity.code or ''}".strip()
+    value = quantity.get("value") if quantity is not None else None
+    if quantity is not None and value is not None:
+        return f"{number(float(value))} {quantity.get('unit') or quantity.get('code') or ''}".strip()
     return "a result"
 
 

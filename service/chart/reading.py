@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from pydantic import ValidationError
 
-from service.chart.observation import Observation, validate_observation
+from service.chart.observation import Observation, Quantity, validate_observation
 from service.dates import as_instant
 from service.formatting import number, unit_label
 from service.labs.analytes import BY_CODE, LOINC, UCUM, Analyte
@@ -137,18 +138,20 @@ def measure(obs: Observation, analyte: Analyte) -> Measurement | Implausible | t
     quantity = obs.valueQuantity
     if quantity is None:
         return "its value is not a quantity", None
-    if quantity.value is None:
+    number_ = quantity.get("value")
+    if number_ is None:
         return "its quantity has no number", None
-    reported = _reported(quantity)
-    if quantity.comparator is not None and quantity.comparator not in COMPARATORS:
-        return f"its comparator {quantity.comparator!r} is not a bound", reported
+    reported = _reported(quantity, number_)
+    comparator = quantity.get("comparator")
+    if comparator is not None and comparator not in COMPARATORS:
+        return f"its comparator {comparator!r} is not a bound", reported
     unit, problem = unit_of(quantity, analyte)
     if unit is None:
         return problem, reported
     factor = analyte.factor(unit)
     if factor is None:
         return f"its unit {unit!r} is not one Microcyte converts for {analyte.name}", reported
-    value = float(quantity.value) * factor
+    value = float(number_) * factor
     low, high = analyte.plausible
     if not low <= value <= high:
         return Implausible(
@@ -157,8 +160,8 @@ def measure(obs: Observation, analyte: Analyte) -> Measurement | Implausible | t
             value,
         )
     ref_low, ref_high = reference_range(obs, analyte)
-    comparator: Comparator | None = quantity.comparator  # type: ignore[assignment]
-    return Measurement(value, comparator, reported, ref_low, ref_high, interpretation_codes(obs))
+    bound: Comparator | None = comparator  # type: ignore[assignment]
+    return Measurement(value, bound, reported, ref_low, ref_high, interpretation_codes(obs))
 
 
 def _read_valid(
@@ -203,7 +206,7 @@ def effective_time(obs: Observation) -> datetime | None:
     for value in (
         obs.effectiveDateTime,
         obs.effectiveInstant,
-        obs.effectivePeriod.start if obs.effectivePeriod is not None else None,
+        obs.effectivePeriod.get("start") if obs.effectivePeriod is not None else None,
         obs.issued,
     ):
         if value is not None:
@@ -211,11 +214,12 @@ def effective_time(obs: Observation) -> datetime | None:
     return None
 
 
-def unit_of(quantity: Any, analyte: Analyte) -> tuple[str | None, str]:
+def unit_of(quantity: Quantity, analyte: Analyte) -> tuple[str | None, str]:
     """The UCUM unit of a Quantity: its code under the UCUM system, or a bare unit string."""
-    if quantity.system is not None and quantity.system != UCUM:
-        return None, f"its unit is coded in {quantity.system}, not UCUM"
-    text = quantity.code or quantity.unit
+    system = quantity.get("system")
+    if system is not None and system != UCUM:
+        return None, f"its unit is coded in {system}, not UCUM"
+    text = quantity.get("code") or quantity.get("unit")
     if not text:
         if analyte.key == "tsat":
             return None, "it has no unit, so it could be a percentage or a fraction"
@@ -226,7 +230,7 @@ def unit_of(quantity: Any, analyte: Analyte) -> tuple[str | None, str]:
 def reference_range(obs: Observation, analyte: Analyte) -> tuple[float | None, float | None]:
     """The lab's range in canonical units; a bound whose unit is unknown is dropped, not guessed."""
     for entry in obs.referenceRange or []:
-        bounds = (_canonical(entry.low, analyte), _canonical(entry.high, analyte))
+        bounds = (_canonical(entry.get("low"), analyte), _canonical(entry.get("high"), analyte))
         if bounds != (None, None):
             return bounds
     return None, None
@@ -241,17 +245,18 @@ def interpretation_codes(obs: Observation) -> tuple[str, ...]:
     return tuple(codes)
 
 
-def _canonical(bound: Any, analyte: Analyte) -> float | None:
-    if bound is None or bound.value is None:
+def _canonical(bound: Quantity | None, analyte: Analyte) -> float | None:
+    value = bound.get("value") if bound is not None else None
+    if bound is None or value is None:
         return None
     unit, _ = unit_of(bound, analyte)
     factor = analyte.factor(unit) if unit else None
-    return None if factor is None else float(bound.value) * factor
+    return None if factor is None else float(value) * factor
 
 
-def _reported(quantity: Any) -> str:
-    unit = quantity.unit or quantity.code or ""
-    text = f"{quantity.comparator or ''}{number(float(quantity.value))}"
+def _reported(quantity: Quantity, value: Decimal) -> str:
+    unit = quantity.get("unit") or quantity.get("code") or ""
+    text = f"{quantity.get('comparator') or ''}{number(float(value))}"
     return f"{text} {unit}".strip()
 
 

@@ -12,11 +12,12 @@ import copy
 import json
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, get_type_hints
 
 import pytest
 from fhir.resources.R4B.observation import Observation as R4BObservation
 from pydantic import BaseModel, ValidationError
+from typing_extensions import is_typeddict
 
 from service.chart.observation import Observation as LeanObservation
 from service.chart.observation import validate_observation
@@ -93,20 +94,27 @@ def corpus() -> list[dict[str, Any]]:
 CORPUS = corpus()
 
 
-def read_paths(model: type[BaseModel], prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+def members(model: type) -> dict[str, Any]:
+    """The members a lean element declares with their annotations: a model's fields, a TypedDict's keys."""
+    if is_typeddict(model):
+        return get_type_hints(model, include_extras=True)
+    return {name: field.annotation for name, field in model.model_fields.items()}  # type: ignore[attr-defined]
+
+
+def read_paths(model: type, prefix: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
     """Every path of a member the lean model reads, lists entered at their first item."""
-    for name, field in model.model_fields.items():
+    for name, annotation in members(model).items():
         path = (*prefix, name)
         yield path
-        inner = _model_of(field.annotation)
+        inner = _model_of(annotation)
         if inner is not None:
-            listed = "list[" in str(field.annotation)
+            listed = "list[" in str(annotation)
             yield from read_paths(inner, (*path, 0) if listed else path)
 
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
+def _model_of(annotation: Any) -> type | None:
     for candidate in getattr(annotation, "__args__", ()) or (annotation,):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+        if isinstance(candidate, type) and (issubclass(candidate, BaseModel) or is_typeddict(candidate)):
             return candidate
         inner = _model_of(candidate) if getattr(candidate, "__args__", None) else None
         if inner is not None:
@@ -114,15 +122,15 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
     return None
 
 
-def project(value: Any, model: type[BaseModel]) -> Any:
+def project(value: Any, model: type) -> Any:
     """The members of ``value`` the lean model reads, at every level (the rest R4B never sees)."""
     if not isinstance(value, dict):
         return value
     kept: dict[str, Any] = {}
-    for name, field in model.model_fields.items():
+    for name, annotation in members(model).items():
         if name not in value:
             continue
-        inner = _model_of(field.annotation)
+        inner = _model_of(annotation)
         member = value[name]
         if inner is None:
             kept[name] = member
@@ -177,28 +185,39 @@ def read_values(observation: Any) -> Any:
     def quantity(q: Any) -> Any:
         if q is None:
             return None
-        return (_exact(q.value), getattr(q, "comparator", None), q.unit, q.system, q.code)
+        return tuple(_exact(member(q, n)) if n == "value" else member(q, n) for n in QUANTITY)
 
     period = observation.effectivePeriod
     return (
         observation.id,
         observation.status,
         concept(observation.code),
-        observation.subject.reference if observation.subject is not None else None,
+        member(observation.subject, "reference") if observation.subject is not None else None,
         observation.effectiveDateTime,
         observation.effectiveInstant,
-        period.start if period is not None else None,
+        member(period, "start") if period is not None else None,
         observation.issued,
         quantity(observation.valueQuantity),
         concept(observation.valueCodeableConcept),
         concept(observation.dataAbsentReason),
-        tuple((quantity(r.low), quantity(r.high)) for r in observation.referenceRange or [])
+        tuple(
+            (quantity(member(r, "low")), quantity(member(r, "high")))
+            for r in observation.referenceRange or []
+        )
         if observation.referenceRange is not None
         else None,
         tuple(concept(c) for c in observation.interpretation)
         if observation.interpretation is not None
         else None,
     )
+
+
+QUANTITY = ("value", "comparator", "unit", "system", "code")
+
+
+def member(element: Any, name: str) -> Any:
+    """A member of an element: an attribute of an R4B model, a key of a lean TypedDict."""
+    return element.get(name) if isinstance(element, dict) else getattr(element, name, None)
 
 
 def _exact(value: Decimal | None) -> Any:
