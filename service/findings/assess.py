@@ -14,13 +14,14 @@ def assess(
     labs: Labs, derived: Derived, patient: PatientContext, settings: WorkupSettings = DEFAULT_SETTINGS
 ) -> Findings:
     notes: list[str] = []
-    anemia, severe = blood_count.anemia(labs, patient, notes)
+    hb_limit, mcv_limit = blood_count.hb_threshold(patient), blood_count.mcv_threshold(labs, patient)
+    anemia, severe = blood_count.anemia(labs, patient, hb_limit, notes)
     inflammation = iron.inflammation(labs)
     status, iron_finding = iron.iron_status(
         labs, patient, inflammation is not None, anemia is not None, notes, derived
     )
     tsat = iron.saturation(labs, derived)  # one reading of the TSAT for the three findings on it
-    microcytosis = blood_count.microcytosis(labs, patient, notes)
+    microcytosis = blood_count.microcytosis(labs, patient, mcv_limit, notes)
     erythrocytosis = blood_count.erythrocytosis(labs, patient)
     below_action, persistent_ery, repeat_pending_ery, urgent = _erythrocytosis_course(
         labs, patient, erythrocytosis, microcytosis
@@ -32,13 +33,13 @@ def assess(
     no_rise, falling = _response_to_iron(labs, patient, settings, notes)
     leukopenia, thrombocytopenia = marrow.leukopenia(labs), marrow.thrombocytopenia(labs)
     cytopenia = marrow.cytopenia(anemia, leukopenia, thrombocytopenia)
-    persistent, repeat_pending = marrow.cytopenia_history(labs, patient, cytopenia)
+    persistent, repeat_pending = marrow.cytopenia_history(labs, patient, hb_limit, cytopenia)
     return Findings(
         implausible_critical=verify.implausible_critical(labs, patient, settings),
         anemia=anemia,
         severe_anemia=severe,
         microcytosis=microcytosis,
-        microcytosis_history=blood_count.microcytosis_history(labs, patient, microcytosis),
+        microcytosis_history=blood_count.microcytosis_history(labs, mcv_limit, microcytosis),
         hypochromia=blood_count.hypochromia(labs),
         erythrocytosis=erythrocytosis,
         erythrocytosis_below_action=below_action,

@@ -13,15 +13,23 @@ from service.labs.results import LabResult
 from service.patient.model import PatientContext, Sex
 
 
-def anemia(labs: Labs, patient: PatientContext, notes: list[str]) -> tuple[Finding | None, Finding | None]:
-    """(anemia, severe anemia) by the WHO 2024 threshold for this patient."""
+def hb_threshold(patient: PatientContext) -> t.Threshold | None:
+    """The WHO 2024 anemia threshold for this patient, which the cytopenia history reads too."""
+    if patient.age is None:
+        return None
+    return t.anemia_threshold(patient.age, patient.sex, patient.pregnant, patient.trimester)
+
+
+def anemia(
+    labs: Labs, patient: PatientContext, threshold: t.Threshold | None, notes: list[str]
+) -> tuple[Finding | None, Finding | None]:
+    """(anemia, severe anemia) by the WHO 2024 threshold for this patient (:func:`hb_threshold`)."""
     hb = labs.get("hemoglobin")
     if hb is None:
         return None, None
     if patient.age is None:
         notes.append("anemia was not assessed: the patient's age is unknown")
         return None, None
-    threshold = t.anemia_threshold(patient.age, patient.sex, patient.pregnant, patient.trimester)
     if threshold is None:
         notes.append("anemia was not assessed: WHO gives no hemoglobin threshold under 6 months")
         return None, None
@@ -45,7 +53,18 @@ def anemia(labs: Labs, patient: PatientContext, notes: list[str]) -> tuple[Findi
     return found, severe
 
 
-def microcytosis(labs: Labs, patient: PatientContext, notes: list[str]) -> Finding | None:
+def mcv_threshold(labs: Labs, patient: PatientContext) -> t.Threshold | None:
+    """The MCV below which this patient's latest MCV is small, which its history is read against too."""
+    mcv = labs.get("mcv")
+    if mcv is None or patient.age is None:
+        return None
+    return t.microcytosis_threshold(patient.age, mcv.low)
+
+
+def microcytosis(
+    labs: Labs, patient: PatientContext, threshold: t.Threshold | None, notes: list[str]
+) -> Finding | None:
+    """Against :func:`mcv_threshold`; without an age, only an MCV small at any age."""
     mcv = labs.get("mcv")
     if mcv is None:
         return None
@@ -61,7 +80,6 @@ def microcytosis(labs: Labs, patient: PatientContext, notes: list[str]) -> Findi
             )
         notes.append("microcytosis was not assessed: the patient's age is unknown")
         return None
-    threshold = t.microcytosis_threshold(patient.age, mcv.low)
     if threshold is None:
         notes.append("microcytosis was not assessed: no MCV limit applies under 6 months")
         return None
@@ -76,13 +94,10 @@ def microcytosis(labs: Labs, patient: PatientContext, notes: list[str]) -> Findi
     )
 
 
-def microcytosis_history(labs: Labs, patient: PatientContext, found: Finding | None) -> Finding | None:
+def microcytosis_history(labs: Labs, threshold: t.Threshold | None, found: Finding | None) -> Finding | None:
     """Long-standing (small on a count >= 12 months before) or new (after a normal MCV) microcytosis."""
     latest = labs.get("mcv")
-    if found is None or latest is None or patient.age is None:
-        return None
-    threshold = t.microcytosis_threshold(patient.age, latest.low)
-    if threshold is None:
+    if found is None or latest is None or threshold is None:
         return None
     earlier = [r for r in labs.series("mcv") if r.when < latest.when and r.source != latest.source]
     old = latest.when - timedelta(days=t.MICROCYTOSIS_LONG_STANDING_DAYS)

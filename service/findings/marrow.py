@@ -70,14 +70,11 @@ def moderate_cytopenia(labs: Labs, cytopenia: Finding | None) -> Finding | None:
     )
 
 
-def _low_before(labs: Labs, patient: PatientContext) -> list[tuple[str, LabResult]]:
+def _low_before(labs: Labs, anemia: t.Threshold | None) -> list[tuple[str, LabResult]]:
     """Every low result of the four lines, by lineage: the history both cytopenia windows look at.
 
     Read once for both windows, in the order a summary names the lineages, each series oldest first.
     """
-    if patient.age is None:
-        return []
-    anemia = t.anemia_threshold(patient.age, patient.sex, patient.pregnant, patient.trimester)
     lines = (
         ("red cells", "hemoglobin", anemia.value if anemia else None),
         ("white cells", "wbc", t.WBC_LOW),
@@ -103,13 +100,14 @@ def _low_between(low: list[tuple[str, LabResult]], oldest: datetime, latest: dat
 
 
 def cytopenia_history(
-    labs: Labs, patient: PatientContext, cytopenia: Finding | None
+    labs: Labs, patient: PatientContext, anemia: t.Threshold | None, cytopenia: Finding | None
 ) -> tuple[Finding | None, Finding | None]:
     """Two lineages low on an earlier count: 4 weeks to a year before this one (the cytopenias persist),
-    or under 4 weeks ago (the repeat that tells a persisting cytopenia is not due yet)."""
-    if cytopenia is None or labs.cbc_date is None:
+    or under 4 weeks ago (the repeat that tells a persisting cytopenia is not due yet). ``anemia`` is
+    the patient's anemia threshold (:func:`service.findings.blood_count.hb_threshold`)."""
+    if cytopenia is None or labs.cbc_date is None or patient.age is None:
         return None, None
-    low = _low_before(labs, patient)
+    low = _low_before(labs, anemia)
     repeat_due = labs.cbc_date - timedelta(days=t.CYTOPENIA_REPEAT_DAYS)
     oldest = labs.cbc_date - timedelta(days=t.CYTOPENIA_PERSISTENCE_MAX_DAYS)
     day_start = labs.cbc_date.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -6,7 +6,7 @@ finding they decide says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from service.patient.model import Age, Sex
 
@@ -148,8 +148,7 @@ HBS_TRAIT_MAX = 40.0
 HBF_ADULT_MAX = 2.0
 
 
-@dataclass(frozen=True)
-class Threshold:
+class Threshold(NamedTuple):  # a named tuple, as a Finding: each hook call looks several up
     value: float
     basis: str  # who it applies to and where it comes from, for the card
 
