@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from cds_hooks.models import Indicator
 from service.cards.orders import Order
@@ -130,8 +131,7 @@ class Situation:
         )
 
 
-@dataclass(frozen=True)
-class Recommendation:
+class Recommendation(NamedTuple):  # a named tuple, as a Finding: rules build one per card, per run
     rule: RuleId
     indicator: Indicator
     summary: str  # names the finding and the next step
