@@ -69,6 +69,9 @@ class Pregnancy:
     basis: str
 
 
+NOT_PREGNANT = Pregnancy(False, None, "")  # the answer for most charts: built once
+
+
 def pregnancy(
     conditions: list[Any], status_observations: list[Observation], on: datetime, lookback: timedelta
 ) -> Pregnancy:
@@ -92,7 +95,7 @@ def pregnancy(
         _, latest = max(recent, key=lambda pair: pair[0])
         if PREGNANT_ANSWER in codes(latest.valueCodeableConcept, LOINC):
             return Pregnancy(True, None, "a pregnancy status Observation (trimester unknown)")
-    return Pregnancy(False, None, "")
+    return NOT_PREGNANT
 
 
 def postmenopausal_recorded(conditions: list[Any], observations: list[Observation]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 SNOMED = "http://snomed.info/sct"
 
@@ -79,8 +80,7 @@ class ActiveOrder:
     text: str
 
 
-@dataclass(frozen=True)
-class PatientContext:
+class PatientContext(NamedTuple):  # a named tuple, as a Finding: every hook call builds one
     patient_id: str
     sex: Sex
     age: Age | None
