@@ -5,11 +5,10 @@ URLs are the stable landing pages (PubMed, the publisher or the issuing body), n
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Citation:
+class Citation(NamedTuple):  # hashed by the tuple's C hash: the rules dedupe a card's sources per call
     label: str
     url: str
 
