@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from itertools import chain
 
 _SPECIAL = "\\`*_[]<>|#"
@@ -20,8 +21,14 @@ def md(text: str) -> str:
     return text.translate(_ESCAPES) if _NEEDS_ESCAPE.search(text) else text
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+# A card's table always has the same columns: its head is written once.
+@lru_cache(maxsize=16)
+def head(columns: tuple[str, ...]) -> str:
+    return "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns)
+
+
+def table(columns: tuple[str, ...], rows: Sequence[Sequence[str]]) -> str:
+    lines = [head(columns)]
     # The escapes are per character: one search over every cell at once says whether any
     # cell holds one, and most tables hold none.
     if _NEEDS_ESCAPE.search("".join(chain.from_iterable(rows))):

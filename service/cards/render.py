@@ -14,6 +14,7 @@ from cds_hooks.ids import new_uuid
 from cds_hooks.models import SUMMARY_MAX_CHARS, Card, Coding, Source, Suggestion
 from service.cards.markdown import bullets, md, sentences, table
 from service.cards.orders import Order
+from service.citations import Citation
 from service.formatting import number
 from service.patient.context_text import describe
 from service.rules.model import Recommendation, Situation
@@ -26,6 +27,7 @@ OVERRIDE_REASONS = (
     ("not-clinically-appropriate", "Not clinically appropriate"),
     ("cause-already-known", "Cause already known"),
 )
+VALUE_COLUMNS = ("Test", "Value", "Reference range", "Date", "Lab flag")
 MAX_UNUSED_LINES = 10  # a long record can hold many refused results: the card lists the first ones
 
 
@@ -113,7 +115,7 @@ def suggestion(order: Order, patient_id: str) -> dict[str, Any]:
 
 
 def detail(rec: Recommendation, s: Situation, unavailable: tuple[str, ...]) -> str:
-    parts = [table(("Test", "Value", "Reference range", "Date", "Lab flag"), value_rows(rec, s))]
+    parts = [table(VALUE_COLUMNS, value_rows(rec, s))]
     parts.append(sentences(rec.reasoning))
     parts.append(f"**Patient:** {md(describe(s.patient))}")
     if rec.already:
@@ -128,9 +130,15 @@ def detail(rec: Recommendation, s: Situation, unavailable: tuple[str, ...]) -> s
     notes = [*rec.notes, *s.patient.notes, *s.findings.notes]
     if notes:
         parts.append("**Notes:**\n" + bullets(list(dict.fromkeys(notes))))
-    sources = "; ".join(f"[{md(c.label)}]({c.url})" for c in rec.citations)
-    parts.append(f"**Sources:** {sources}")
+    parts.append(sources(rec.citations))
     return "\n\n".join(parts)
+
+
+# A rule cites the same sources on every card: written once per set.
+@lru_cache(maxsize=256)
+def sources(citations: tuple[Citation, ...]) -> str:
+    listed = "; ".join(f"[{md(c.label)}]({c.url})" for c in citations)
+    return f"**Sources:** {listed}"
 
 
 def value_rows(rec: Recommendation, s: Situation) -> list[tuple[str, str, str, str, str]]:
