@@ -14,8 +14,10 @@ from types import MappingProxyType
 from service.labs.analytes import LOINC, SNOMED, Window
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Order:
+    """One order of the catalogue below, named by its key: every key names a single order."""
+
     key: str
     text: str  # ServiceRequest.code.text, and the suggestion's label
     system: str = LOINC
@@ -27,6 +29,14 @@ class Order:
     done_codes: tuple[str, ...] = ()
     done_window: Window = Window.LONG
     condition: str | None = None  # when it applies, shown with the suggestion ("if the patient smokes")
+
+    # Compared and hashed by key alone, as claims already name an order (rules name tables and
+    # cards look orders up by them): a hash of every field, an enum's among them, cost twice as much.
+    def __eq__(self, other: object) -> bool:
+        return other.key == self.key if isinstance(other, Order) else NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.key)
 
 
 FERRITIN = Order(

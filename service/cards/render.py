@@ -7,6 +7,7 @@ citations. Every suggestion creates a draft R4 ServiceRequest the clinician can 
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 from typing import Any
 
@@ -14,8 +15,10 @@ from cds_hooks.ids import new_uuid
 from cds_hooks.models import SUMMARY_MAX_CHARS, Card, Coding, Source, Suggestion
 from service.cards.markdown import bullets, md, sentences, table
 from service.cards.orders import Order
+from service.citations import Citation
 from service.formatting import number
 from service.patient.context_text import describe
+from service.patient.model import PatientContext
 from service.rules.model import Recommendation, Situation
 
 RULE_SYSTEM = "urn:microcyte:codesystem:rule"
@@ -26,6 +29,7 @@ OVERRIDE_REASONS = (
     ("not-clinically-appropriate", "Not clinically appropriate"),
     ("cause-already-known", "Cause already known"),
 )
+VALUE_COLUMNS = ("Test", "Value", "Reference range", "Date", "Lab flag")
 MAX_UNUSED_LINES = 10  # a long record can hold many refused results: the card lists the first ones
 
 
@@ -113,9 +117,9 @@ def suggestion(order: Order, patient_id: str) -> dict[str, Any]:
 
 
 def detail(rec: Recommendation, s: Situation, unavailable: tuple[str, ...]) -> str:
-    parts = [table(("Test", "Value", "Reference range", "Date", "Lab flag"), value_rows(rec, s))]
+    parts = [table(VALUE_COLUMNS, value_rows(rec, s))]
     parts.append(sentences(rec.reasoning))
-    parts.append(f"**Patient:** {md(describe(s.patient))}")
+    parts.append(patient_line(s.patient))
     if rec.already:
         parts.append("**Not suggested again:**\n" + bullets(rec.already))
     unused = [u.sentence() for u in s.labs.unused]
@@ -128,9 +132,30 @@ def detail(rec: Recommendation, s: Situation, unavailable: tuple[str, ...]) -> s
     notes = [*rec.notes, *s.patient.notes, *s.findings.notes]
     if notes:
         parts.append("**Notes:**\n" + bullets(list(dict.fromkeys(notes))))
-    sources = "; ".join(f"[{md(c.label)}]({c.url})" for c in rec.citations)
-    parts.append(f"**Sources:** {sources}")
+    parts.append(sources(rec.citations))
     return "\n\n".join(parts)
+
+
+# A rule cites the same sources on every card: written once per set.
+@lru_cache(maxsize=256)
+def sources(citations: tuple[Citation, ...]) -> str:
+    listed = "; ".join(f"[{md(c.label)}]({c.url})" for c in citations)
+    return f"**Sources:** {listed}"
+
+
+# The cards of one call describe the same patient: the line is written for the first card and
+# kept for the others. The context is held by a weak reference, which a later call's new
+# context can never match.
+_last_patient: list[tuple[weakref.ref[PatientContext], str] | None] = [None]
+
+
+def patient_line(patient: PatientContext) -> str:
+    last = _last_patient[0]
+    if last is not None and last[0]() is patient:
+        return last[1]
+    line = f"**Patient:** {md(describe(patient))}"
+    _last_patient[0] = (weakref.ref(patient), line)
+    return line
 
 
 def value_rows(rec: Recommendation, s: Situation) -> list[tuple[str, str, str, str, str]]:

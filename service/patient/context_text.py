@@ -19,8 +19,11 @@ def describe(p: PatientContext) -> str:
             parts.append(f"postmenopausal{basis}")
         else:
             parts.append("premenopausal")
-    diagnoses = ", ".join(sorted(d.label for d in p.diagnoses))
-    parts.append(f"known: {diagnoses}" if diagnoses else "no related diagnosis on record")
-    if p.iron_names:
+    # Most patients have neither: the tests spare sorting and collecting nothing.
+    if p.diagnoses:
+        parts.append(f"known: {', '.join(sorted(d.label for d in p.diagnoses))}")
+    else:
+        parts.append("no related diagnosis on record")
+    if p.iron_prescriptions:
         parts.append(f"on {', '.join(p.iron_names)}")
     return "; ".join(parts)
