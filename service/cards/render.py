@@ -7,7 +7,6 @@ citations. Every suggestion creates a draft R4 ServiceRequest the clinician can 
 
 from __future__ import annotations
 
-import weakref
 from functools import lru_cache
 from typing import Any
 
@@ -18,7 +17,6 @@ from service.cards.orders import Order
 from service.citations import Citation
 from service.formatting import number
 from service.patient.context_text import describe
-from service.patient.model import PatientContext
 from service.rules.model import Recommendation, Situation
 
 RULE_SYSTEM = "urn:microcyte:codesystem:rule"
@@ -119,7 +117,7 @@ def suggestion(order: Order, patient_id: str) -> dict[str, Any]:
 def detail(rec: Recommendation, s: Situation, unavailable: tuple[str, ...]) -> str:
     parts = [table(VALUE_COLUMNS, value_rows(rec, s))]
     parts.append(sentences(rec.reasoning))
-    parts.append(patient_line(s.patient))
+    parts.append(f"**Patient:** {md(describe(s.patient))}")
     if rec.already:
         parts.append("**Not suggested again:**\n" + bullets(rec.already))
     unused = [u.sentence() for u in s.labs.unused]
@@ -141,21 +139,6 @@ def detail(rec: Recommendation, s: Situation, unavailable: tuple[str, ...]) -> s
 def sources(citations: tuple[Citation, ...]) -> str:
     listed = "; ".join(f"[{md(c.label)}]({c.url})" for c in citations)
     return f"**Sources:** {listed}"
-
-
-# The cards of one call describe the same patient: the line is written for the first card and
-# kept for the others. The context is held by a weak reference, which a later call's new
-# context can never match.
-_last_patient: list[tuple[weakref.ref[PatientContext], str] | None] = [None]
-
-
-def patient_line(patient: PatientContext) -> str:
-    last = _last_patient[0]
-    if last is not None and last[0]() is patient:
-        return last[1]
-    line = f"**Patient:** {md(describe(patient))}"
-    _last_patient[0] = (weakref.ref(patient), line)
-    return line
 
 
 def value_rows(rec: Recommendation, s: Situation) -> list[tuple[str, str, str, str, str]]:
