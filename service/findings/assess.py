@@ -20,17 +20,10 @@ def assess(
     status, iron_finding = iron.iron_status(
         labs, patient, inflammation is not None, anemia is not None, notes, derived
     )
+    raised, not_raised = hemoglobins.hba2(labs)
     tsat = iron.saturation(labs, derived)  # one reading of the TSAT for the three findings on it
     microcytosis = blood_count.microcytosis(labs, patient, mcv_limit, notes)
     erythrocytosis = blood_count.erythrocytosis(labs, patient)
-    below_action, persistent_ery, repeat_pending_ery, urgent = _erythrocytosis_course(
-        labs, patient, erythrocytosis, microcytosis
-    )
-    # The notes in the order the findings that write them were always asked.
-    mchc = _mchc_flag(blood_count.mchc_artifact(labs), anemia, microcytosis, erythrocytosis, notes)
-    disagrees = _tsat_flag(iron.tsat_disagrees(labs, derived), anemia, microcytosis, status, notes)
-    raised, not_raised, variant, hbs, hbf_normal, hbf_raised = _hemoglobin_analysis(labs, patient, notes)
-    no_rise, falling = _response_to_iron(labs, patient, settings, notes)
     leukopenia, thrombocytopenia = marrow.leukopenia(labs), marrow.thrombocytopenia(labs)
     cytopenia = marrow.cytopenia(anemia, leukopenia, thrombocytopenia)
     persistent, repeat_pending = marrow.cytopenia_history(labs, patient, hb_limit, cytopenia)
@@ -42,31 +35,37 @@ def assess(
         microcytosis_history=blood_count.microcytosis_history(labs, mcv_limit, microcytosis),
         hypochromia=blood_count.hypochromia(labs),
         erythrocytosis=erythrocytosis,
-        erythrocytosis_below_action=below_action,
-        erythrocytosis_persistent=persistent_ery,
-        erythrocytosis_repeat_pending=repeat_pending_ery,
-        erythrocytosis_urgent=urgent,
+        erythrocytosis_below_action=blood_count.erythrocytosis_below_action(
+            labs, patient, erythrocytosis, microcytosis
+        ),
+        erythrocytosis_persistent=blood_count.erythrocytosis_persistent(labs, patient, erythrocytosis),
+        erythrocytosis_repeat_pending=blood_count.erythrocytosis_repeat_pending(
+            labs, patient, erythrocytosis
+        ),
+        erythrocytosis_urgent=blood_count.erythrocytosis_urgent(labs, patient, erythrocytosis),
         high_rbc=blood_count.high_rbc(labs, patient),
-        mchc_artifact=mchc,
+        mchc_artifact=_mchc_flag(
+            blood_count.mchc_artifact(labs), anemia, microcytosis, erythrocytosis, notes
+        ),
         inflammation=inflammation,
         iron_status=status,
         iron=iron_finding,
         tsat_low=iron.tsat_low(tsat),
-        tsat_disagrees=disagrees,
+        tsat_disagrees=_tsat_flag(iron.tsat_disagrees(labs, derived), anemia, microcytosis, status, notes),
         thalassemia_indices=hemoglobins.thalassemia_indices(derived),
         hba2_raised=raised,
         hba2_not_raised=not_raised,
-        hba2_variant=variant,
-        hbs_present=hbs,
-        hbf_normal=hbf_normal,
+        hba2_variant=hemoglobins.hba2_variant(labs),
+        hbs_present=hemoglobins.hbs_present(labs),
+        hbf_normal=hemoglobins.hbf_normal(labs, patient, notes),
         tsat_very_low=iron.tsat_very_low(tsat),
         iron_loading=iron.iron_loading(labs, tsat, patient),
-        no_rise_on_iron=no_rise,
-        hb_falling_on_iron=falling,
+        no_rise_on_iron=treatment.no_rise_on_iron(labs, patient, settings, notes),
+        hb_falling_on_iron=treatment.hb_falling_on_iron(labs, patient, settings),
         leukopenia=leukopenia,
         leukocytosis=marrow.leukocytosis(labs),
         thrombocytosis=marrow.thrombocytosis(labs),
-        hbf_raised=hbf_raised,
+        hbf_raised=hemoglobins.hbf_raised(labs, patient),
         thrombocytopenia=thrombocytopenia,
         cytopenia=cytopenia,
         moderate_cytopenia=marrow.moderate_cytopenia(labs, cytopenia),
@@ -77,59 +76,6 @@ def assess(
         hypoxemia=causes.hypoxemia(labs),
         lead_elevated=causes.lead_elevated(labs),
         notes=tuple(notes),
-    )
-
-
-# Most charts have no erythrocytosis, no hemoglobin analysis and no iron prescribed: each group of
-# findings below is skipped as a whole on the one fact it rests on, not asked finding by finding.
-
-_NO_COURSE: tuple[None, None, None, None] = (None, None, None, None)
-
-
-def _erythrocytosis_course(
-    labs: Labs, patient: PatientContext, found: Finding | None, microcytosis: Finding | None
-) -> tuple[Finding | None, Finding | None, Finding | None, Finding | None]:
-    """(below the action level, persistent, repeat pending, urgent): each needs an erythrocytosis."""
-    if found is None:
-        return _NO_COURSE
-    return (
-        blood_count.erythrocytosis_below_action(labs, patient, found, microcytosis),
-        blood_count.erythrocytosis_persistent(labs, patient, found),
-        blood_count.erythrocytosis_repeat_pending(labs, patient, found),
-        blood_count.erythrocytosis_urgent(labs, patient, found),
-    )
-
-
-_NO_HB_ANALYSIS: tuple[None, None, None, None, None, None] = (None, None, None, None, None, None)
-
-
-def _hemoglobin_analysis(
-    labs: Labs, patient: PatientContext, notes: list[str]
-) -> tuple[Finding | None, Finding | None, Finding | None, Finding | None, Finding | None, Finding | None]:
-    """(HbA2 raised, HbA2 not raised, HbA2 variant, HbS, HbF normal, HbF raised): each reads one of
-    the hemoglobin analysis results, and a chart without any gives none of them (nor a note)."""
-    if labs.get("hba2") is None and labs.get("hbs") is None and labs.get("hbf") is None:
-        return _NO_HB_ANALYSIS
-    raised, not_raised = hemoglobins.hba2(labs)
-    return (
-        raised,
-        not_raised,
-        hemoglobins.hba2_variant(labs),
-        hemoglobins.hbs_present(labs),
-        hemoglobins.hbf_normal(labs, patient, notes),
-        hemoglobins.hbf_raised(labs, patient),
-    )
-
-
-def _response_to_iron(
-    labs: Labs, patient: PatientContext, settings: WorkupSettings, notes: list[str]
-) -> tuple[Finding | None, Finding | None]:
-    """(no rise on oral iron, hemoglobin falling on iron): both judge an iron prescription."""
-    if not patient.iron_prescriptions:
-        return None, None
-    return (
-        treatment.no_rise_on_iron(labs, patient, settings, notes),
-        treatment.hb_falling_on_iron(labs, patient, settings),
     )
 
 
