@@ -138,10 +138,10 @@ def measure(obs: Observation, analyte: Analyte) -> Measurement | Implausible | t
     quantity = obs.valueQuantity
     if quantity is None:
         return "its value is not a quantity", None
-    number_ = quantity.get("value")
-    if number_ is None:
+    amount = quantity.get("value")
+    if amount is None:
         return "its quantity has no number", None
-    reported = _reported(quantity, number_)
+    reported = _reported(quantity, amount)
     comparator = quantity.get("comparator")
     if comparator is not None and comparator not in COMPARATORS:
         return f"its comparator {comparator!r} is not a bound", reported
@@ -151,7 +151,7 @@ def measure(obs: Observation, analyte: Analyte) -> Measurement | Implausible | t
     factor = analyte.factor(unit)
     if factor is None:
         return f"its unit {unit!r} is not one Microcyte converts for {analyte.name}", reported
-    value = float(number_) * factor
+    value = float(amount) * factor
     low, high = analyte.plausible
     if not low <= value <= high:
         return Implausible(
