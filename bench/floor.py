@@ -7,6 +7,10 @@ each in turn, so a noisy neighbour slows both alike; the ratio of their medians 
 Microcyte's reading, reasoning and cards cost on top. The target (issue 12): at most 3x for
 charts of 10 and 100 results.
 
+A third route, *checks*, is the floor plus the validation issue 12 keeps and no workup can
+skip: the Patient through fhir.resources R4B and the newest Observation of each analyte
+through the lean model. Its ratio is the part of the budget spent before any reasoning.
+
     .venv/bin/python -m bench.floor                  # prints the table, writes bench/floor.json
     .venv/bin/python -m bench.floor --rounds 2000 --sizes 10,100,1000
 """
@@ -21,16 +25,21 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
+from fhir.resources.R4B.patient import Patient
 from flask import Flask, Response, request
+from flask.testing import FlaskClient
 
 from bench.blocks import RESULTS, write_block
 from bench.charts import chart
 from bench.inprocess import SERVICE_URL, BenchError, benchmark_app, cards_of, declared_prefetch
+from service.chart.observation import validate_observation
+from service.chart.reading import result_code
+from service.labs.analytes import BY_CODE
 
 HERE = Path(__file__).resolve().parent
 TARGET_RATIO = 3.0
@@ -53,6 +62,27 @@ def floor_app() -> Flask:
     return app
 
 
+def checks_app() -> Flask:
+    """The floor plus the checks no workup can skip (the charts hold the newest result first)."""
+    app = Flask("checks")
+
+    @app.post(SERVICE_URL)
+    def answer() -> Response:
+        for value in orjson.loads(request.get_data())["prefetch"].values():
+            if value.get("resourceType") == "Patient":
+                Patient.model_validate(value)
+                continue
+            seen: set[str] = set()
+            for entry in value.get("entry", []):
+                code = result_code(entry["resource"])
+                if code is not None and BY_CODE[code].key not in seen:
+                    seen.add(BY_CODE[code].key)
+                    validate_observation(entry["resource"])
+        return Response(FIXED_CARD, mimetype="application/json")
+
+    return app
+
+
 @dataclass(frozen=True)
 class FloorRow:
     size: int
@@ -62,6 +92,8 @@ class FloorRow:
     microcyte_cpu_us: float  # median CPU time of the process per request: what other work cannot inflate
     floor_cpu_us: float
     cards: int
+    checks_us: float  # the checks alone, in a pass of their own against the floor
+    checks_floor_us: float  # the floor in that pass
 
     @property
     def ratio(self) -> float:
@@ -70,6 +102,10 @@ class FloorRow:
     @property
     def cpu_ratio(self) -> float:
         return self.microcyte_cpu_us / self.floor_cpu_us
+
+    @property
+    def checks_ratio(self) -> float:
+        return self.checks_us / self.checks_floor_us
 
 
 def measure(size: int, rounds: int, seed: int = 8) -> FloorRow:
@@ -80,34 +116,53 @@ def measure(size: int, rounds: int, seed: int = 8) -> FloorRow:
     )
     service, floor = app.test_client(), floor_app().test_client()
     cards = cards_of(service.post(SERVICE_URL, data=body, content_type="application/json"))
-    for _ in range(min(rounds, 50)):  # warm both: imports, caches, the allocator
-        service.post(SERVICE_URL, data=body, content_type="application/json")
-        floor.post(SERVICE_URL, data=body, content_type="application/json")
-    ours: list[float] = []
-    bare: list[float] = []
-    ours_cpu: list[float] = []
-    bare_cpu: list[float] = []
-    gc.collect()
-    for _ in range(rounds):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        floor.post(SERVICE_URL, data=body, content_type="application/json")
-        middle, middle_cpu = time.perf_counter(), time.process_time()
-        answered = service.post(SERVICE_URL, data=body, content_type="application/json")
-        ended, ended_cpu = time.perf_counter(), time.process_time()
-        if answered.status_code != 200:
-            raise BenchError(f"the service answered HTTP {answered.status_code}")
-        bare.append(middle - started)
-        ours.append(ended - middle)
-        bare_cpu.append(middle_cpu - started_cpu)
-        ours_cpu.append(ended_cpu - middle_cpu)
+    ours, bare = interleaved(service, floor, body, rounds)
     app.extensions["microcyte.feedback"].close()
+    # A pass of its own: a third app in the same loop changes what the other two find in the caches.
+    checked, floor_again = interleaved(checks_app().test_client(), floor, body, rounds)
 
     def median_us(values: list[float]) -> float:
         return statistics.median(values) * 1e6
 
     return FloorRow(
-        size, rounds, median_us(ours), median_us(bare), median_us(ours_cpu), median_us(bare_cpu), cards
+        size,
+        rounds,
+        median_us(ours.wall),
+        median_us(bare.wall),
+        median_us(ours.cpu),
+        median_us(bare.cpu),
+        cards,
+        median_us(checked.wall),
+        median_us(floor_again.wall),
     )
+
+
+@dataclass
+class Times:
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)  # of the process: what other work cannot inflate
+
+
+def interleaved(app: FlaskClient, floor: FlaskClient, body: bytes, rounds: int) -> tuple[Times, Times]:
+    """Each request's wall and CPU time, ``floor`` then ``app`` in turn, after a warm-up of both."""
+    for _ in range(min(rounds, 50)):  # imports, caches, the allocator
+        app.post(SERVICE_URL, data=body, content_type="application/json")
+        floor.post(SERVICE_URL, data=body, content_type="application/json")
+    ours, bare = Times(), Times()
+    gc.collect()
+    for _ in range(rounds):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        floor.post(SERVICE_URL, data=body, content_type="application/json")
+        middle, middle_cpu = time.perf_counter(), time.process_time()
+        answered = app.post(SERVICE_URL, data=body, content_type="application/json")
+        ended, ended_cpu = time.perf_counter(), time.process_time()
+        if answered.status_code != 200:
+            raise BenchError(f"the service answered HTTP {answered.status_code}")
+        bare.wall.append(middle - started)
+        ours.wall.append(ended - middle)
+        bare.cpu.append(middle_cpu - started_cpu)
+        ours.cpu.append(ended_cpu - middle_cpu)
+    return ours, bare
 
 
 def section(rows: list[FloorRow], load_before: tuple[float, ...], load_after: tuple[float, ...]) -> str:
@@ -115,20 +170,23 @@ def section(rows: list[FloorRow], load_before: tuple[float, ...], load_after: tu
         return ", ".join(f"{v:.2f}" for v in values)
 
     lines = [
-        "| results | Microcyte (median) | floor (median) | ratio | CPU time ratio | target | cards |",
-        "|---:|---:|---:|---:|---:|---|---:|",
+        "| results | Microcyte (median) | floor (median) | ratio | CPU time ratio | target | cards "
+        "| checks alone (median) | their ratio |",
+        "|---:|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
     for r in rows:
         verdict = "met" if r.ratio <= TARGET_RATIO else "MISSED"
         lines.append(
             f"| {r.size:,} | {r.microcyte_us:,.0f} µs | {r.floor_us:,.0f} µs | {r.ratio:.2f} | "
             f"{r.cpu_ratio:.2f} | "
-            f"≤ {TARGET_RATIO:g}: {verdict} | {r.cards} |"
+            f"≤ {TARGET_RATIO:g}: {verdict} | {r.cards} | {r.checks_us:,.0f} µs | {r.checks_ratio:.2f} |"
         )
     lines.append("")
     lines.append(
         f"Interleaved, {rows[0].rounds:,} rounds per size, in one process; load average "
-        f"{load(load_before)} at the start and {load(load_after)} at the end."
+        f"{load(load_before)} at the start and {load(load_after)} at the end. *Checks alone* is the "
+        "floor plus the validation no workup can skip: the Patient through fhir.resources R4B and the "
+        "newest Observation of each analyte through the lean model."
     )
     return "\n".join(lines) + "\n"
 
@@ -154,7 +212,10 @@ def main(argv: list[str] | None = None) -> int:
     text = section(rows, before, after)
     print(text, end="")
     payload = {
-        "rows": [{**asdict(r), "ratio": r.ratio, "cpu_ratio": r.cpu_ratio} for r in rows],
+        "rows": [
+            {**asdict(r), "ratio": r.ratio, "cpu_ratio": r.cpu_ratio, "checks_ratio": r.checks_ratio}
+            for r in rows
+        ],
         "load_before": before,
         "load_after": after,
         "command": " ".join(["python -m bench.floor", *(argv if argv is not None else sys.argv[1:])]),
