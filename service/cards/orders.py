@@ -163,26 +163,6 @@ BLOOD_LEAD_FOLLOW_UP = Order(
     display="Lead [Mass/volume] in Venous blood",
 )
 
-_ORDERS_WITH_RESULT_CODES = (
-    TTG_IGA,
-    TOTAL_IGA,
-    JAK2_V617F,
-    BLOOD_SMEAR,
-    VITAMIN_B12,
-    FOLATE,
-    COPPER,
-    CERULOPLASMIN,
-    ZINC,
-    H_PYLORI,
-    LDH,
-    HAPTOGLOBIN,
-)
-# The LOINC result codes the workup looks up only to know whether an order is already done,
-# with how long such a result counts.
-DONE_CODES: Mapping[str, Window] = MappingProxyType(
-    {code: order.done_window for order in _ORDERS_WITH_RESULT_CODES for code in order.done_codes}
-)
-
 # Every order a card can suggest: the tests the workup-order check recognises in a draft.
 CATALOGUE: tuple[Order, ...] = (
     FERRITIN,
@@ -211,4 +191,9 @@ CATALOGUE: tuple[Order, ...] = (
     LDH,
     HAPTOGLOBIN,
     BLOOD_LEAD_FOLLOW_UP,
+)
+# The LOINC result codes the workup looks up only to know whether an order is already done,
+# with how long such a result counts.
+DONE_CODES: Mapping[str, Window] = MappingProxyType(
+    {code: order.done_window for order in CATALOGUE for code in order.done_codes}
 )

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from cds_hooks.models import CDSResponse
 from cds_hooks.service import HookCall, cds_service
+from service.cards.removal import removal_card
 from service.cards.render import override_codings
-from service.cards.repeat import OVERRIDE_REASONS, repeat_card
 from service.order_check.review import review_of
 from service.rules.apply import recommend
 from service.rules.registry import ORDER_CHECK_RULES
@@ -22,6 +22,15 @@ from service.workup import unavailable_keys
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
 
 PREFETCH = WORKUP_PREFETCH  # the same chart as patient-view reads
+# What a clinician says for repeating a test anyway: something changed that the record does not
+# show, the earlier result is doubted, or a specialist asked for it.
+OVERRIDE_REASONS = (
+    ("transfusion-or-bleeding-since", "Transfusion or bleeding since the earlier result"),
+    ("clinical-change-since", "Clinical change since the earlier result"),
+    ("earlier-result-doubted", "Earlier result doubted or from another lab"),
+    ("requested-by-specialist", "Requested by a specialist"),
+    ("not-clinically-appropriate", "Not clinically appropriate"),
+)
 
 DESCRIPTION = (
     "When the draft orders hold a test of the microcytosis workup that adds nothing now, answers with a "
@@ -70,5 +79,8 @@ def check_orders(call: HookCall, settings: WorkupSettings) -> CDSResponse:
     fired = recommend(situation, ORDER_CHECK_RULES)[: settings.max_cards]
     unavailable = unavailable_keys(call)
     return CDSResponse(
-        cards=[repeat_card(rec, situation, drafts_objected(situation, rec), unavailable) for rec in fired]
+        cards=[
+            removal_card(rec, situation, drafts_objected(situation, rec), unavailable, OVERRIDE_REASONS)
+            for rec in fired
+        ]
     )
