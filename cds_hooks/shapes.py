@@ -68,12 +68,6 @@ def is_resource(value: Any) -> TypeGuard[Resource]:
     )
 
 
-def read_resource(value: Any, path: str) -> Resource:
-    if not is_resource(value):
-        raise Malformed(path, "must be a FHIR resource (an object with a resourceType)")
-    return value
-
-
 def read_bundle(value: Mapping[str, Any], path: str) -> Bundle:
     """The Bundle ``value`` (already known to be a resource), or :class:`Malformed`."""
     entries = _list(value, "entry", path)

@@ -7,7 +7,7 @@ resolved to ``Type/id`` as a server loading the Bundle would, so that a service 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +71,3 @@ def read_bundle_file(path: Path, keep: Keep) -> tuple[list[PatientRecord], list[
     kept = [_resolved(r, ids) for r in resources if r["resourceType"] == "Patient" or keep(r)]
     records, orphans = group_by_patient(kept)
     return records, problems, orphans
-
-
-def iter_bundle_records(folder: Path, keep: Keep) -> Iterator[tuple[list[PatientRecord], list[Problem], int]]:
-    for path in bundle_files(folder):
-        yield read_bundle_file(path, keep)
