@@ -81,6 +81,15 @@ AASLD_2011_HEMOCHROMATOSIS = Citation(
     "AASLD 2011: Diagnosis and management of hemochromatosis (Bacon et al.)",
     "https://www.ncbi.nlm.nih.gov/pmc/articles/PMC3149125/",
 )
+EASL_2022_HAEMOCHROMATOSIS = Citation(
+    "EASL 2022: Clinical Practice Guidelines on haemochromatosis (J Hepatol 2022;77:479–502)",
+    "https://pubmed.ncbi.nlm.nih.gov/35662478/",
+)
+ENDOCRINE_SOCIETY_2018_TESTOSTERONE = Citation(
+    "Endocrine Society 2018: Testosterone therapy in men with hypogonadism (Bhasin et al., "
+    "J Clin Endocrinol Metab 2018;103:1715–1744)",
+    "https://academic.oup.com/jcem/article/103/5/1715/4939465",
+)
 CLINICAL_METHODS_1990_RED_CELL_INDICES = Citation(
     "Clinical Methods 1990, chapter 152: Red cell indices (spurious results of automated counters)",
     "https://www.ncbi.nlm.nih.gov/books/NBK260/",

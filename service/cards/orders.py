@@ -110,6 +110,9 @@ GENETIC_COUNSELLING = Order(
     display="Referral to genetic counselor",
 )
 ALPHA_GLOBIN_GENES = Order("alpha-globin-genes", "Alpha-globin gene analysis")
+# Iron loading (EASL 2022): no verified code for either, so both are ordered by text.
+HFE_GENOTYPING = Order("hfe-genotyping", "HFE genotyping (C282Y, H63D)")
+LIVER_TESTS = Order("liver-tests", "Liver tests (ALT, AST, bilirubin, albumin)")
 JAK2_V617F = Order(
     "jak2",
     "JAK2 V617F mutation",
@@ -176,6 +179,8 @@ CATALOGUE: tuple[Order, ...] = (
     HB_HPLC,
     GENETIC_COUNSELLING,
     ALPHA_GLOBIN_GENES,
+    HFE_GENOTYPING,
+    LIVER_TESTS,
     JAK2_V617F,
     ERYTHROPOIETIN,
     HEMATOLOGY_REFERRAL,

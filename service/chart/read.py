@@ -27,6 +27,7 @@ from service.labs.results import Unused
 from service.patient.conditions import POSTMENOPAUSAL, PREGNANCY
 from service.patient.demographics import read_patient
 from service.patient.model import Diagnosis
+from service.patient.secondary_causes import names_a_cause
 from service.references import patient_id_of
 
 RECORD_TYPES = ("Condition", "MedicationRequest", "MedicationStatement", "ServiceRequest")
@@ -74,8 +75,8 @@ def read_chart(resources: Iterable[dict[str, Any]], patient_id: str, now: dateti
 
     patient, patient_problem = read_patient(by_type.get("Patient", []), patient_id)
     notes: list[str] = []
-    # A problem list can hold hundreds of Conditions (a Synthea adult 50-300), of which the
-    # workup reads a handful of codes: only those are validated, as Observations are by code.
+    # A problem list can hold hundreds of Conditions (a Synthea adult 50-300), of which the workup
+    # reads a handful of codes and the names of a few secondary causes: only those are validated.
     by_type["Condition"] = [r for r in by_type.get("Condition", ()) if _read_condition(r)]
     records = {kind: patient_records(by_type.get(kind, ()), kind, patient_id) for kind in RECORD_TYPES}
     for kind in RECORD_TYPES:
@@ -135,10 +136,13 @@ CONDITION_CODES = frozenset(
 
 
 def _read_condition(raw: dict[str, Any]) -> bool:
-    """Does the Condition carry a code the workup reads? Read from its codings, cheaply."""
+    """Does the Condition carry a code the workup reads, or name a secondary cause? Read cheaply."""
     concept = raw.get("code")
-    codings = concept.get("coding") if isinstance(concept, dict) else None
-    return any(
-        isinstance(coding, dict) and coding.get("system") == SNOMED and coding.get("code") in CONDITION_CODES
-        for coding in (codings if isinstance(codings, list) else ())
-    )
+    if not isinstance(concept, dict):
+        return False
+    codings = concept.get("coding")
+    codings = [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
+    if any(c.get("system") == SNOMED and c.get("code") in CONDITION_CODES for c in codings):
+        return True
+    names = [concept.get("text"), *(c.get("display") for c in codings)]
+    return any(isinstance(name, str) and names_a_cause(name) for name in names)

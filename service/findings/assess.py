@@ -21,7 +21,8 @@ def assess(
         labs, patient, inflammation is not None, anemia is not None, notes, derived
     )
     raised, not_raised = hemoglobins.hba2(labs)
-    tsat = iron.saturation(labs, derived)  # one reading of the TSAT for the three findings on it
+    tsat = iron.saturation(labs, derived)  # one reading of the TSAT for the findings on it
+    loading = iron.iron_loading(labs, tsat, patient)
     microcytosis = blood_count.microcytosis(labs, patient, mcv_limit, notes)
     erythrocytosis = blood_count.erythrocytosis(labs, patient)
     leukopenia, thrombocytopenia = marrow.leukopenia(labs), marrow.thrombocytopenia(labs)
@@ -59,7 +60,8 @@ def assess(
         hbs_present=hemoglobins.hbs_present(labs),
         hbf_normal=hemoglobins.hbf_normal(labs, patient, notes),
         tsat_very_low=iron.tsat_very_low(tsat),
-        iron_loading=iron.iron_loading(labs, tsat, patient),
+        iron_loading=loading,
+        ferritin_very_high=iron.ferritin_very_high(labs, tsat, patient, loading),
         no_rise_on_iron=treatment.no_rise_on_iron(labs, patient, settings, notes),
         hb_falling_on_iron=treatment.hb_falling_on_iron(labs, patient, settings),
         leukopenia=leukopenia,

@@ -10,6 +10,7 @@ from service.citations import (
     AASLD_2011_HEMOCHROMATOSIS,
     AGA_2020_IDA,
     BSH_2020_PREGNANCY,
+    EASL_2022_HAEMOCHROMATOSIS,
     KDIGO_2012_ANEMIA_CKD,
     WHO_2020_FERRITIN,
 )
@@ -229,6 +230,30 @@ def iron_loading(labs: Labs, tsat: Saturation | None, patient: PatientContext) -
         ("ferritin", *tsat.evidence),
         AASLD_2011_HEMOCHROMATOSIS,
         design_default=ferritin.high is None,
+    )
+
+
+def ferritin_very_high(
+    labs: Labs, tsat: Saturation | None, patient: PatientContext, loading: Finding | None
+) -> Finding | None:
+    """Ferritin of 1000 µg/L or more that is not iron loading by its TSAT (none, or not above 45 %)."""
+    ferritin = labs.get("ferritin")
+    if ferritin is None or loading is not None or iron_therapy_at(patient, ferritin.when) is not None:
+        return None
+    if ferritin.is_below(t.FERRITIN_VERY_HIGH) is not False:
+        return None
+    judged = (
+        "with no transferrin saturation to tell iron loading from the other causes of a high ferritin"
+        if tsat is None
+        else f"with a transferrin saturation of {tsat.shown}, not above {number(t.TSAT_IRON_LOADING)} %"
+    )
+    return Finding(
+        "ferritin-very-high",
+        f"Ferritin {ferritin.display()} is at or above {number(t.FERRITIN_VERY_HIGH)} µg/L, {judged} "
+        "(design default).",
+        ("ferritin", *(tsat.evidence if tsat else ())),
+        EASL_2022_HAEMOCHROMATOSIS,
+        design_default=True,
     )
 
 

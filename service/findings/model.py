@@ -59,6 +59,7 @@ class Findings(NamedTuple):
     hbf_normal: Finding | None = None
     tsat_very_low: Finding | None = None
     iron_loading: Finding | None = None
+    ferritin_very_high: Finding | None = None  # >= 1000 with no TSAT to say whether iron is loading
     no_rise_on_iron: Finding | None = None
     hb_falling_on_iron: Finding | None = None
     leukopenia: Finding | None = None

@@ -55,6 +55,9 @@ MCHC_ARTIFACT = 37.0  # g/dL: above this, suspect a measurement artifact and rep
 # BSH: a hematocrit persistently above these on two samples ~3 months apart warrants investigation.
 HCT_PERSISTENT_MEN = 52.0  # %
 HCT_PERSISTENT_WOMEN = 48.0
+# On testosterone, Endocrine Society 2018 (Bhasin et al.): above this hematocrit, hold it until the
+# hematocrit falls to a safe level, then resume at a lower dose.
+HCT_TESTOSTERONE_HOLD = 54.0  # %
 # Urgent, outside cyanotic heart disease (Keohane 2013; NHS haematology pathways).
 HCT_URGENT_MEN = 60.0  # %
 HCT_URGENT_WOMEN = 56.0
@@ -108,6 +111,9 @@ TSAT_IRON_LOADING = 45.0  # %, with a high ferritin: iron loading (AASLD 2011)
 # work-ups commonly use). Unknown sex takes the lower one, which warns more.
 FERRITIN_HIGH_MEN = 300.0  # ug/L
 FERRITIN_HIGH_WOMEN = 200.0
+# A ferritin this high is a step of its own even without a TSAT: an iron panel tells iron loading
+# from the other causes of hyperferritinemia; above it EASL 2022 also assesses liver fibrosis.
+FERRITIN_VERY_HIGH = 1000.0  # ug/L (design default)
 
 # In pregnancy, BSH 2020: a diagnostic trial of oral iron, the count repeated after 2-3 weeks.
 PREGNANCY_REPEAT_WEEKS = "2–3"

@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 from service.chart.model import Chart
 from service.patient.conditions import known_diagnoses, postmenopausal_recorded, pregnancy
 from service.patient.demographics import age_at, birth_date, sex_of
-from service.patient.medications import iron_prescriptions
+from service.patient.medications import active_medications, iron_prescriptions
 from service.patient.model import PatientContext, Sex
 from service.patient.orders import active_orders
+from service.patient.secondary_causes import secondary_causes
 from service.workup_settings import WorkupSettings
 
 
@@ -30,6 +31,7 @@ def build_context(chart: Chart, on: datetime, settings: WorkupSettings) -> Patie
     conditions = list(chart.conditions)
     pregnancy_obs, menopause_obs = list(chart.pregnancy_status), list(chart.menopause_status)
 
+    medicines = active_medications(chart.medication_requests, chart.medication_statements)
     pregnant = pregnancy(
         conditions, pregnancy_obs, on, timedelta(days=settings.pregnancy_status_lookback_days)
     )
@@ -50,7 +52,8 @@ def build_context(chart: Chart, on: datetime, settings: WorkupSettings) -> Patie
         postmenopausal=postmenopausal,
         menopause_basis=basis,
         diagnoses=known_diagnoses(conditions),
-        iron_prescriptions=iron_prescriptions(chart.medication_requests, chart.medication_statements),
+        iron_prescriptions=iron_prescriptions(medicines),
+        secondary_causes=secondary_causes(medicines, conditions),
         active_orders=active_orders(list(chart.service_requests)),
         notes=tuple(notes),
     )

@@ -36,7 +36,7 @@ def _believed(condition: Any) -> bool:
     return status_code(condition.verificationStatus) not in REFUTED
 
 
-def _active(condition: Any) -> bool:
+def is_active(condition: Any) -> bool:
     return (
         _believed(condition)
         and status_code(condition.clinicalStatus) in ACTIVE_STATUSES
@@ -57,7 +57,7 @@ def known_diagnoses(conditions: list[Any]) -> frozenset[Diagnosis]:
             if not snomed.intersection(diagnosis.codes):
                 continue
             lifelong = diagnosis.is_thalassemia
-            if (lifelong and _believed(condition)) or _active(condition):
+            if (lifelong and _believed(condition)) or is_active(condition):
                 found.add(diagnosis)
     return frozenset(found)
 
@@ -77,7 +77,7 @@ def pregnancy(
 ) -> Pregnancy:
     """Active pregnancy Condition, or the latest pregnancy-status Observation saying "Pregnant"."""
     for condition in conditions:
-        if not PREGNANCY & codes(condition.code, SNOMED) or not _active(condition):
+        if not PREGNANCY & codes(condition.code, SNOMED) or not is_active(condition):
             continue
         onset = as_instant(condition.onsetDateTime)
         if onset is None:

@@ -82,28 +82,47 @@ def route_texts(fields: MedicationFields) -> tuple[str, ...]:
     return tuple(found)
 
 
-def iron_prescriptions(
+@dataclass(frozen=True)
+class ActiveMedication:
+    """An active MedicationRequest or MedicationStatement, read once for every check on it."""
+
+    medication: Medication
+    routes: tuple[str, ...]
+    started: datetime | None  # MedicationRequest.authoredOn, MedicationStatement.effective[x]
+    source: str  # "MedicationRequest/<id>"
+
+
+def active_medications(
     requests: Iterable[Any], statements: Iterable[Any] = ()
-) -> tuple[IronPrescription, ...]:
-    """Active iron from validated MedicationRequests and MedicationStatements, with when it started."""
-    found: list[IronPrescription] = []
+) -> tuple[ActiveMedication, ...]:
+    """The active medicines of validated MedicationRequests and MedicationStatements, with when each began."""
+    found: list[ActiveMedication] = []
     for request in requests:
         if request.status in ACTIVE_REQUEST:
-            found += _prescription(request, "MedicationRequest", as_instant(request.authoredOn))
+            found.append(_active(request, "MedicationRequest", as_instant(request.authoredOn)))
     for statement in statements:
         if statement.status in ACTIVE_STATEMENT:
-            found += _prescription(statement, "MedicationStatement", _statement_start(statement))
+            found.append(_active(statement, "MedicationStatement", _statement_start(statement)))
     return tuple(found)
 
 
-def _prescription(resource: Any, kind: str, started: datetime | None) -> list[IronPrescription]:
+def iron_prescriptions(active: Iterable[ActiveMedication]) -> tuple[IronPrescription, ...]:
+    """The iron among the active medicines."""
+    found: list[IronPrescription] = []
+    for medicine in active:
+        product = iron_product(medicine.medication, medicine.routes)
+        if product is not None:
+            name, route = product
+            found.append(
+                IronPrescription(name=name, route=route, started=medicine.started, source=medicine.source)
+            )
+    return tuple(found)
+
+
+def _active(resource: Any, kind: str, started: datetime | None) -> ActiveMedication:
     fields = MedicationFields.model_validate(resource)
-    product = iron_product(medication_of(fields), route_texts(fields))
-    if product is None:
-        return []
-    name, route = product
     source = f"{kind}/{resource.id}" if resource.id else f"a {kind}"
-    return [IronPrescription(name=name, route=route, started=started, source=source)]
+    return ActiveMedication(medication_of(fields), route_texts(fields), started, source)
 
 
 def _statement_start(statement: Any) -> datetime | None:

@@ -72,6 +72,33 @@ class IronPrescription:
     source: str  # "MedicationRequest/<id>"
 
 
+class CauseKind(enum.Enum):
+    """A secondary cause of erythrocytosis the record can hold (docs/workup.md#secondary-causes)."""
+
+    TESTOSTERONE = ("testosterone", "medicine")
+    SGLT2_INHIBITOR = ("an SGLT2 inhibitor", "medicine")
+    ESA = ("an erythropoiesis-stimulating agent", "medicine")
+    DIURETIC = ("a diuretic", "medicine")
+    COPD = ("COPD", "diagnosis")
+    SLEEP_APNOEA = ("sleep apnoea", "diagnosis")
+    CYANOTIC_HEART_DISEASE = ("cyanotic heart disease", "diagnosis")
+    RENAL_TRANSPLANT = ("a renal transplant", "diagnosis")
+
+    def __init__(self, label: str, kind: str) -> None:
+        self.label = label
+        self.kind = kind
+
+
+@dataclass(frozen=True)
+class SecondaryCause:
+    """A medicine or diagnosis on the record that can raise the red cell mass, and since when."""
+
+    cause: CauseKind
+    name: str  # as the record names it ("testosterone cypionate 200 MG/ML Injectable Solution")
+    started: datetime | None  # authoredOn, effective[x] or the Condition's onset
+    source: str  # "MedicationRequest/<id>", "Condition/<id>"
+
+
 @dataclass(frozen=True)
 class ActiveOrder:
     """An active ServiceRequest: its codings and text, to avoid suggesting the same order twice."""
@@ -92,6 +119,7 @@ class PatientContext(NamedTuple):  # a named tuple, as a Finding: every hook cal
     menopause_basis: str  # "recorded", "age default" or "" (not a woman, or premenopausal)
     diagnoses: frozenset[Diagnosis]
     iron_prescriptions: tuple[IronPrescription, ...]
+    secondary_causes: tuple[SecondaryCause, ...]
     active_orders: tuple[ActiveOrder, ...]
     notes: tuple[str, ...]  # what could not be read, said in the card
 
@@ -103,6 +131,10 @@ class PatientContext(NamedTuple):  # a named tuple, as a Finding: every hook cal
     def iron_names(self) -> tuple[str, ...]:
         """Each iron product once, as a card names it."""
         return tuple(dict.fromkeys(p.name for p in self.iron_prescriptions))
+
+    def on(self, cause: CauseKind) -> SecondaryCause | None:
+        """The first record of ``cause``, or None."""
+        return next((c for c in self.secondary_causes if c.cause is cause), None)
 
     def has(self, diagnosis: Diagnosis) -> bool:
         return diagnosis in self.diagnoses

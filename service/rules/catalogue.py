@@ -22,12 +22,14 @@ from service.rules import (
     high_counts,
     inflammation,
     iron_deficiency,
+    iron_loading,
     iron_studies,
     lead,
     never_silent,
     prescribing,
     refractory,
     repeat_tests,
+    secondary_causes,
     severity,
     sideroblastic,
     thalassemia,
@@ -68,8 +70,9 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry(
         cytopenias.CYTOPENIA,
         "info / warning / critical",
-        "Two or three of anemia, leukopenia or neutropenia, thrombocytopenia. Critical with ANC < 0.5 or "
-        "platelets < 20; warning with a line moderately low or persisting on a count 4 weeks to a year "
+        "Two or three of anemia, leukopenia or neutropenia, thrombocytopenia; or one of the last two alone "
+        "when it is critical or the count's hemoglobin is set aside as implausible. Critical with ANC < 0.5 "
+        "or platelets < 20; warning with a line moderately low or persisting on a count 4 weeks to a year "
         "earlier; otherwise info (repeat count with differential and smear), and no card while a count "
         "under 4 weeks earlier already showed them (the repeat is not due).",
         (o.HEMATOLOGY_REFERRAL, o.BLOOD_SMEAR, o.VITAMIN_B12, o.FOLATE),
@@ -108,6 +111,17 @@ CATALOGUE: tuple[Entry, ...] = (
         (o.JAK2_V617F, o.ERYTHROPOIETIN, o.SPO2, o.CARBOXYHEMOGLOBIN, o.HEMATOLOGY_REFERRAL),
         (c.WHO_2016_MYELOID, c.BSH_ERYTHROCYTOSIS, c.KEOHANE_2013_ERYTHROCYTOSIS),
         ("ERYTHROCYTOSIS_REPEAT_DAYS", "ERYTHROCYTOSIS_PERSISTENCE_MAX_DAYS"),
+    ),
+    Entry(
+        secondary_causes.TESTOSTERONE_HCT,
+        "warning",
+        "Hct > 54 % on active testosterone (a MedicationRequest or MedicationStatement naming it, started "
+        "no later than the count): hold it until the Hct falls, then resume at a lower dose. Takes the place "
+        "of the erythrocytosis card unless the Hct is urgent or the cells are small. Every erythrocytosis "
+        "card names the secondary causes on the record (medicines, diagnoses) with their start dates.",
+        (),
+        (c.ENDOCRINE_SOCIETY_2018_TESTOSTERONE, c.KEOHANE_2013_ERYTHROCYTOSIS),
+        ("HCT_TESTOSTERONE_HOLD",),
     ),
     Entry(
         high_counts.EXTREME_THROMBOCYTOSIS,
@@ -157,6 +171,17 @@ CATALOGUE: tuple[Entry, ...] = (
         ),
         (c.DONKER_2014_GENETIC_MICROCYTIC_ANEMIAS, c.AAFP_2010_MICROCYTOSIS),
         ("TSAT_LOW", "FERRITIN_HIGH_MEN", "FERRITIN_HIGH_WOMEN"),
+    ),
+    Entry(
+        iron_loading.IRON_LOADING,
+        "info / warning",
+        "Warning: ferritin above the lab's limit (else 300 µg/L men, 200 women) with TSAT > 45 %, no "
+        "inflammation, not on iron, at any MCV and whatever diagnosis is known. Info: ferritin ≥ 1000 µg/L "
+        "not loading by its TSAT: with no TSAT an iron panel, with a TSAT not above 45 % liver tests (and "
+        "a CRP if none).",
+        (o.HFE_GENOTYPING, o.LIVER_TESTS, o.IRON_PANEL, o.CRP),
+        (c.EASL_2022_HAEMOCHROMATOSIS,),
+        ("TSAT_IRON_LOADING", "FERRITIN_HIGH_MEN", "FERRITIN_HIGH_WOMEN", "FERRITIN_VERY_HIGH"),
     ),
     Entry(
         lead.ELEVATED_LEAD,

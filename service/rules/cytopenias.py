@@ -15,6 +15,7 @@ from service.cards.orders import BLOOD_SMEAR, FOLATE, HEMATOLOGY_REFERRAL, VITAM
 from service.citations import WEINZIERL_2013_PANCYTOPENIA
 from service.findings import thresholds as t
 from service.findings.marrow import CYTOPENIA_EVIDENCE
+from service.findings.model import Finding
 from service.patient.model import Diagnosis
 from service.rules.model import Recommendation, RuleId, Situation, and_list, named
 
@@ -39,17 +40,36 @@ def _low_counts(s: Situation) -> str:
     return ", ".join(v for v in shown if v)
 
 
+HB_SET_ASIDE = (
+    "The hemoglobin of this count is set aside as implausible (see the verification card), so whether "
+    "the red cells are low too cannot be told; the white cells and platelets are reasoned with all the same."
+)
+
+
+def _lines(s: Situation) -> tuple[Finding | None, str]:
+    """The cytopenia to act on and its name: two or three lines low, or one line that is critical or
+    beside a hemoglobin set aside as implausible (an implausible value never hides the rest of the count)."""
+    f = s.findings
+    if f.cytopenia is not None:
+        return f.cytopenia, f.cytopenia.id.capitalize()
+    single = f.leukopenia or f.thrombocytopenia
+    if single is None or (f.critical_cytopenia is None and f.implausible_critical is None):
+        return None, ""
+    return single, single.statement.split(":", 1)[0]
+
+
 def cytopenias(s: Situation) -> Recommendation | None:
     f = s.findings
-    found, critical = f.cytopenia, f.critical_cytopenia
+    critical = f.critical_cytopenia
+    found, name = _lines(s)
     if found is None or (s.patient.has(Diagnosis.PANCYTOPENIA) and critical is None):
         return None
     if critical is None and f.moderate_cytopenia is None and f.cytopenia_persistent is None:
         # A mild cytopenia seen under 4 weeks ago already asked for the repeat: the finding says so.
-        return None if f.cytopenia_repeat_pending is not None else _mild(s)
+        return None if f.cytopenia_repeat_pending is not None else _mild(s, found, name)
     orders, already = s.plan(HEMATOLOGY_REFERRAL, BLOOD_SMEAR, VITAMIN_B12, FOLATE)
-    name, counts = found.id.capitalize(), _low_counts(s)
-    reasoning = [found.statement]
+    counts = _low_counts(s)
+    reasoning = [found.statement, *((HB_SET_ASIDE,) if f.implausible_critical is not None else ())]
     reasoning += [x.statement for x in (f.moderate_cytopenia, f.cytopenia_persistent) if x is not None]
     if critical is not None:
         risks = [
@@ -93,20 +113,17 @@ def cytopenias(s: Situation) -> Recommendation | None:
     )
 
 
-def _mild(s: Situation) -> Recommendation | None:
+def _mild(s: Situation, found: Finding, name: str) -> Recommendation | None:
     """Mild, single-count cytopenias are common and often transient: a repeat count, not the marrow."""
-    f = s.findings
-    found = f.cytopenia
-    if found is None:
-        return None
     orders, already = s.plan(BLOOD_SMEAR)
     return Recommendation(
         rule=CYTOPENIA,
         indicator="info",
-        summary=f"Mild {found.id} ({_low_counts(s)}): consider a repeat count with differential and a smear "
-        f"in {t.CYTOPENIA_REPEAT_DAYS // 7} weeks",
+        summary=f"Mild {name.lower()} ({_low_counts(s)}): consider a repeat count with differential and a "
+        f"smear in {t.CYTOPENIA_REPEAT_DAYS // 7} weeks",
         reasoning=(
             found.statement,
+            *((HB_SET_ASIDE,) if s.findings.implausible_critical is not None else ()),
             "No line is moderately low (Hb below 10 g/dL, platelets below 100, neutrophils below 1.0 or WBC "
             "below 3.0 ×10⁹/L) and no earlier count shows them: mild cytopenias on one count are common "
             "and often transient (design default).",

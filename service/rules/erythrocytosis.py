@@ -16,12 +16,13 @@ for the Hb analysis. A polycythemia vera on record explains the finding.
 
 from __future__ import annotations
 
+from cds_hooks.models import SUMMARY_MAX_CHARS
 from service.cards.orders import CARBOXYHEMOGLOBIN, ERYTHROPOIETIN, HEMATOLOGY_REFERRAL, JAK2_V617F, SPO2
 from service.citations import BSH_ERYTHROCYTOSIS, KEOHANE_2013_ERYTHROCYTOSIS, WHO_2016_MYELOID
 from service.findings import thresholds as t
 from service.formatting import number
 from service.patient.model import Diagnosis, Sex
-from service.rules import iron_deficiency, thalassemia
+from service.rules import iron_deficiency, secondary_causes, thalassemia
 from service.rules.model import Recommendation, RuleId, Situation, and_list, named
 
 ERYTHROCYTOSIS = RuleId("erythrocytosis", "Erythrocytosis: confirm, then look for its cause")
@@ -33,12 +34,6 @@ SHORT = {
     HEMATOLOGY_REFERRAL: "hematology",
 }
 EVIDENCE = ("hemoglobin", "hematocrit", "rbc", "mcv", "ferritin", "spo2", "cohb", "epo")
-SECONDARY_CAUSES = (
-    "Review the secondary causes: diuretics, testosterone, SGLT2 inhibitors, hypoxia (sleep apnoea, lung "
-    "disease), smoking, alcohol and dehydration."
-)
-
-
 SMALL_CELLS = (
     "Small cells with a raised Hb or Hct are investigated on the first count: a thalassemia trait is the "
     "commonest cause, but a polycythemia vera or a secondary erythrocytosis with iron deficiency is found "
@@ -73,6 +68,9 @@ def erythrocytosis(s: Situation) -> Recommendation | None:
         return None
     if _explained_by_trait(s):
         return None
+    hold_testosterone = s.outcome(secondary_causes.testosterone_hematocrit) is not None
+    if hold_testosterone and f.erythrocytosis_urgent is None and f.microcytosis is None:
+        return None  # the testosterone card says what to do first: hold it, then recheck
     if f.microcytosis and s.labs.get("ferritin") is None and f.erythrocytosis_urgent is None:
         return None  # ferritin decides the path first: the no-ferritin card asks for it
     if f.erythrocytosis_below_action is not None:
@@ -99,15 +97,19 @@ def erythrocytosis(s: Situation) -> Recommendation | None:
     )
     if f.hypoxemia is not None:
         reasoning.append(f.hypoxemia.statement)
-    reasoning.append(SECONDARY_CAUSES)
+    reasoning.append(secondary_causes.statement(s))
     tests = named(orders, SHORT)
     urgent = f.erythrocytosis_urgent is not None
     lead = "urgently consider" if urgent else "consider"
     action = f"{lead} {and_list(tests)}" if tests else ("urgent hematology" if urgent else "find its cause")
+    summary = f"{_picture(s)} ({value}){hypoxic}: {action}"
+    named_causes = secondary_causes.in_summary(s)
+    if named_causes and len(with_causes := f"{summary}; on record: {named_causes}") <= SUMMARY_MAX_CHARS:
+        summary = with_causes
     return Recommendation(
         rule=ERYTHROCYTOSIS,
         indicator="critical" if urgent else "warning",
-        summary=f"{_picture(s)} ({value}){hypoxic}: {action}",
+        summary=summary,
         reasoning=tuple(reasoning),
         evidence=EVIDENCE,
         citations=(WHO_2016_MYELOID, BSH_ERYTHROCYTOSIS, KEOHANE_2013_ERYTHROCYTOSIS),
@@ -126,13 +128,17 @@ def _first_count(s: Situation, value: str, hypoxic: str) -> Recommendation:
         f"investigate (JAK2 V617F, EPO, hematology) if it persists without one (Keohane 2013). "
         f"{_persistence(s.patient.sex)}",
         *((f.hypoxemia.statement,) if f.hypoxemia else ()),
-        SECONDARY_CAUSES,
+        secondary_causes.statement(s),
     ]
+    named_causes = secondary_causes.in_summary(s)
+    review = f"on record: {named_causes}" if named_causes else "review secondary causes"
+    summary = f"Erythrocytosis ({value}){hypoxic}, a first raised count: repeat in about 2 months; {review}"
+    if len(summary) > SUMMARY_MAX_CHARS:
+        summary = f"Erythrocytosis ({value}){hypoxic}: repeat in about 2 months; {review}"
     return Recommendation(
         rule=ERYTHROCYTOSIS,
         indicator="info",
-        summary=f"Erythrocytosis ({value}){hypoxic}, a first raised count: repeat in about 2 months; "
-        "review secondary causes",
+        summary=summary,
         reasoning=tuple(reasoning),
         evidence=EVIDENCE,
         citations=(KEOHANE_2013_ERYTHROCYTOSIS, BSH_ERYTHROCYTOSIS),

@@ -31,6 +31,7 @@ from service.findings import thresholds as t
 from service.findings.model import Finding, IronStatus
 from service.formatting import number
 from service.patient.model import Diagnosis, Sex
+from service.rules import secondary_causes
 from service.rules.model import Recommendation, RuleId, Situation, and_list
 
 SOURCE_SEARCH = RuleId(
@@ -288,6 +289,8 @@ def masked_polycythemia(s: Situation) -> Recommendation | None:
                 if clues
                 else ()
             ),
+            # Bessman 1977 found a secondary erythrocytosis behind some of these: named if on record.
+            *((secondary_causes.statement(s),) if s.patient.secondary_causes else ()),
         ),
         evidence=(*EVIDENCE, "hematocrit", "rbc", *(("wbc", "platelets") if clues else ())),
         citations=_citations(

@@ -60,10 +60,11 @@ def picture(s: Situation) -> str | None:
 
 
 def explained_by(s: Situation) -> Diagnosis | None:
-    """A thalassemia on record explains small cells once a ferritin shows iron neither lacking nor loading."""
+    """A thalassemia on record explains small cells once a ferritin shows iron is not lacking (iron
+    loading, which it does not explain, has a card of its own)."""
     f = s.findings
     known = s.patient.known_thalassemia
-    if known is None or f.iron_status is not IronStatus.REPLETE or f.iron_loading is not None:
+    if known is None or f.iron_status is not IronStatus.REPLETE:
         return None
     return known
 
@@ -121,10 +122,21 @@ def next_step(s: Situation) -> Recommendation | None:
             "With a ferritin that is not low, a TSAT (iron panel) tells a sideroblastic anemia (TSAT not "
             "low) from the IRIDA pattern (TSAT below 10 %): AAFP 2010, Donker 2014."
         )
+    known = s.patient.known_thalassemia
+    if known is not None:
+        # A trait on record explains small cells: what is left open is whether iron lacks beside it.
+        status = "not yet explained" if deficient else f"with a known {known.label}"
+        reasoning.insert(
+            0,
+            f"The known {known.label} explains small cells, but not iron deficiency or iron loading beside "
+            "it: the iron status decides whether anything more is needed.",
+        )
+    else:
+        status = "not yet explained"
     return Recommendation(
         rule=NEXT_STEP,
         indicator="info",
-        summary=f"{shown[0].upper()}{shown[1:]} ({values}) not yet explained: {action}",
+        summary=f"{shown[0].upper()}{shown[1:]} ({values}) {status}: {action}",
         reasoning=tuple(reasoning),
         evidence=("hemoglobin", "mcv", "mch", "rbc", "ferritin", "tsat", "crp", "hba2", "hbf"),
         citations=(

@@ -139,8 +139,14 @@ def result(code: str, value: float, unit: str, date: str, *, subject: str = PATI
 
 
 def condition(
-    code: str, *, clinical_status: str = "active", onset: str | None = None, subject: str = PATIENT_ID
+    code: str | None,
+    *,
+    clinical_status: str = "active",
+    onset: str | None = None,
+    subject: str = PATIENT_ID,
+    text: str | None = None,
 ) -> dict[str, Any]:
+    """A problem-list Condition: a SNOMED CT code, or ``code=None`` and the ``text`` alone."""
     resource: dict[str, Any] = {
         "resourceType": "Condition",
         "id": f"condition-{next(_ids)}",
@@ -152,9 +158,11 @@ def condition(
                 }
             ]
         },
-        "code": {"coding": [{"system": SNOMED, "code": code}]},
+        "code": {"coding": [{"system": SNOMED, "code": code}]} if code else {},
         "subject": {"reference": f"Patient/{subject}"},
     }
+    if text:
+        resource["code"]["text"] = text
     if onset:
         resource["onsetDateTime"] = onset
     return resource

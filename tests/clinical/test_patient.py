@@ -9,7 +9,7 @@ import pytest
 
 from service.chart.read import read_chart
 from service.patient.build import build_context
-from service.patient.model import Diagnosis, PatientContext, Route, Sex
+from service.patient.model import CauseKind, Diagnosis, PatientContext, Route, Sex
 from service.workup_settings import DEFAULT_SETTINGS
 from tests.clinical.builders import (
     LOINC,
@@ -202,6 +202,39 @@ def test_an_invalid_medication_statement_is_skipped_and_said() -> None:
     p = context(statements=[broken])
     assert p.iron_prescriptions == ()
     assert any(note.startswith(f"MedicationStatement/{broken['id']} was not used") for note in p.notes)
+
+
+def test_secondary_causes_are_read_by_name_with_their_earliest_start() -> None:
+    p = context(
+        medications=[
+            medication_request("Hydrochlorothiazide 25 MG Oral Tablet", authored="2021-05-02"),
+            medication_request("hydrochlorothiazide 12.5 MG Oral Capsule", authored="2019-01-10"),
+            medication_request("Lisinopril 10 MG Oral Tablet", authored="2019-01-10"),
+            medication_request("Epoetin Alfa 4000 UNT/ML Injectable Solution [Epogen]", status="stopped"),
+        ],
+        statements=[medication_statement("dapagliflozin 10 MG Oral Tablet", effective="2025-03-01")],
+        conditions=[
+            condition(None, text="Pulmonary emphysema (disorder)", onset="2012-06-01"),
+            condition(None, text="Obstructive sleep apnea syndrome (disorder)", clinical_status="resolved"),
+            condition(None, text="Acute bronchitis (disorder)"),
+        ],
+    )
+    found = {c.cause: c for c in p.secondary_causes}
+    assert set(found) == {CauseKind.DIURETIC, CauseKind.SGLT2_INHIBITOR, CauseKind.COPD}
+    assert found[CauseKind.DIURETIC].name == "hydrochlorothiazide 12.5 MG Oral Capsule"
+    assert found[CauseKind.DIURETIC].started == datetime(2019, 1, 10, tzinfo=UTC)
+    assert found[CauseKind.SGLT2_INHIBITOR].source.startswith("MedicationStatement/")
+    assert found[CauseKind.COPD].started == datetime(2012, 6, 1, tzinfo=UTC)
+
+
+def test_a_problem_list_entry_is_read_by_its_display_too() -> None:
+    coded = condition(None)
+    coded["code"] = {"coding": [{"system": SNOMED, "display": "History of renal transplant (situation)"}]}
+    [cause] = context(conditions=[coded]).secondary_causes
+    assert (cause.cause, cause.name) == (
+        CauseKind.RENAL_TRANSPLANT,
+        "History of renal transplant (situation)",
+    )
 
 
 def test_active_orders_are_recognised_by_code() -> None:

@@ -6,7 +6,9 @@ Labs are given by analyte key in the unit builders.LAB names, all drawn on ``ON`
 patient is born ``age`` years before it. ``conditions`` are SNOMED codes on the problem list,
 ``iron`` names an active oral iron prescription started ``iron_days`` before the draw;
 ``earlier`` adds older results as (analyte, value, days before the draw), for the rules that
-read a series; ``onset_days`` dates the conditions that many days before the draw.
+read a series; ``onset_days`` dates the conditions that many days before the draw. ``medicines``
+adds active MedicationRequests as (name, days before the draw), ``problems`` Conditions known by
+their text alone as (text, days before the draw).
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ def situation(
     drafts: tuple[DraftIron, ...] = (),
     earlier: tuple[tuple[str, float, int], ...] = (),
     onset_days: int | None = None,
+    medicines: tuple[tuple[str, int], ...] = (),
+    problems: tuple[tuple[str, int], ...] = (),
     settings: WorkupSettings = DEFAULT_SETTINGS,
     **labs: float,
 ) -> Situation:
@@ -48,6 +52,14 @@ def situation(
     resources += [lab(key, value, (ON - timedelta(days=days)).isoformat()) for key, value, days in earlier]
     onset = None if onset_days is None else (ON - timedelta(days=onset_days)).date().isoformat()
     resources += [condition(code, onset=onset) for code in conditions]
+    resources += [
+        medication_request(name, authored=(ON - timedelta(days=days)).date().isoformat())
+        for name, days in medicines
+    ]
+    resources += [
+        condition(None, text=text, onset=(ON - timedelta(days=days)).date().isoformat())
+        for text, days in problems
+    ]
     if iron is not None:
         started = (ON - timedelta(days=iron_days)).date().isoformat()
         resources.append(medication_request(iron, authored=started))

@@ -160,12 +160,12 @@ SILENT_BEFORE: list[Row] = [
     (
         "iron loading, microcytic anemia, normal HbA2, no RBC count, no CRP: sideroblastic pattern",
         dict(hemoglobin=10.5, mcv=72, ferritin=900, tsat=70, hba2=2.5),
-        [("sideroblastic-pattern", "warning")],
+        [("sideroblastic-pattern", "warning"), ("iron-loading", "warning")],
     ),
     (
         "iron loading, no RBC count and no HbA2: names both causes, does not wait",
         dict(hemoglobin=10.5, mcv=72, ferritin=900, tsat=70),
-        [("sideroblastic-pattern", "warning")],
+        [("sideroblastic-pattern", "warning"), ("iron-loading", "warning")],
     ),
     (
         "Hb 1.4 g/dL, below the plausible range: verify now",
@@ -368,6 +368,129 @@ IRON_ORDERED: list[Row] = [
     ),
 ]
 
+# Issue 22. Published cases, each row citing its source; values as the source reports them.
+TESTOSTERONE_GEL = (("testosterone topical gel", 180),)
+SECONDARY_CAUSES: list[Row] = [
+    (
+        "Cervi & Balitsky, CMAJ 2017: man 60 on testosterone gel, Hb 19.6, Hct 58 %: hold testosterone",
+        dict(sex="male", age=60, hemoglobin=19.6, hematocrit=58, mcv=90, medicines=TESTOSTERONE_GEL),
+        [("testosterone-hematocrit", "warning")],
+    ),
+    (
+        "the same man with Hct 53 %: below the 54 % hold limit, a first raised count naming testosterone",
+        dict(sex="male", age=60, hemoglobin=17.6, hematocrit=53, mcv=90, medicines=TESTOSTERONE_GEL),
+        [("erythrocytosis", "info")],
+    ),
+    (
+        "Hct 62 % on testosterone: urgent first, then hold it",
+        dict(sex="male", age=60, hemoglobin=20.5, hematocrit=62, mcv=90, medicines=TESTOSTERONE_GEL),
+        [("erythrocytosis", "critical"), ("testosterone-hematocrit", "warning")],
+    ),
+    (
+        "testosterone prescribed the day after the count: the count is no effect of it",
+        dict(
+            sex="male", age=60, hemoglobin=19.6, hematocrit=58, mcv=90, medicines=(("testosterone gel", -1),)
+        ),
+        [("erythrocytosis", "info")],
+    ),
+    (
+        "Endocrine Abstracts 2021;73:AEP191: man 44 on empagliflozin 9 months, Hb 18.3, RBC 6.34, Hct 53 %",
+        dict(
+            sex="male",
+            age=44,
+            hemoglobin=18.3,
+            rbc=6.34,
+            hematocrit=53,
+            mcv=84,
+            medicines=(("empagliflozin 10 MG Oral Tablet", 270),),
+        ),
+        [("erythrocytosis", "info")],
+    ),
+    (
+        "Saudi J Kidney Dis Transpl 2006;17:54: man 50, 3 years after a kidney transplant, Hb 18.3, Hct 53.8",
+        dict(
+            sex="male",
+            age=50,
+            hemoglobin=18.3,
+            hematocrit=53.8,
+            mcv=88,
+            problems=(("History of renal transplant (situation)", 1100),),
+        ),
+        [("erythrocytosis", "info")],
+    ),
+]
+
+IRON_LOADING: list[Row] = [
+    (
+        "CDC hemochromatosis case study 5: well man 36, ferritin 600, TSAT 80 %, Hb 14.5: HFE, liver tests",
+        dict(sex="male", age=36, hemoglobin=14.5, hematocrit=44, mcv=90, ferritin=600, tsat=80, crp=1),
+        [("iron-loading", "warning")],
+    ),
+    (
+        "the same with a known beta-thalassemia trait and small cells: the loading still gets its step",
+        dict(
+            sex="male",
+            age=36,
+            conditions=("269175006",),
+            hemoglobin=12.9,
+            mcv=66,
+            rbc=6.2,
+            ferritin=600,
+            tsat=80,
+            crp=1,
+        ),
+        [("iron-loading", "warning")],
+    ),
+    (
+        "Chaudhry et al. (thalassemia minor, H63D): normal ferritin with a high TSAT is not iron loading",
+        dict(sex="female", age=27, conditions=("269175006",), hemoglobin=11.5, mcv=65, ferritin=90, tsat=55),
+        [],
+    ),
+    (
+        "Jandus et al., Int J Clin Med 2010 (adult-onset Still's): ferritin 5493 with CRP 78: inflammation",
+        dict(sex="female", age=28, hemoglobin=12.5, mcv=88, ferritin=5493, tsat=50, crp=78, platelets=128),
+        [],
+    ),
+    (
+        "ASH The Hematologist 2007: woman 74, ferritin 2012, TSAT 34 %: liver tests for its cause",
+        dict(sex="female", age=74, hemoglobin=13.2, mcv=91, ferritin=2012, tsat=34, crp=2),
+        [("iron-loading", "info")],
+    ),
+    (
+        "ferritin 2400 with no TSAT: an iron panel decides",
+        dict(sex="female", age=58, hemoglobin=13.4, mcv=90, ferritin=2400, crp=2),
+        [("iron-loading", "info")],
+    ),
+]
+
+SET_ASIDE: list[Row] = [
+    (
+        "Hb 0.9 beside methimazole agranulocytosis (Keimyung Med J 2015: neutrophils 40/µL): both critical",
+        dict(hemoglobin=0.9, mcv=88, wbc=1.2, neutrophils=0.04, platelets=210),
+        [("verify-result-now", "critical"), ("cytopenias", "critical")],
+    ),
+    (
+        "neutrophils 0.04 with a normal Hb: a critical count alone is never silent",
+        dict(hemoglobin=12.8, mcv=88, wbc=1.2, neutrophils=0.04, platelets=210),
+        [("cytopenias", "critical")],
+    ),
+    (
+        "platelets 120 beside an Hb of 27 g/dL set aside: a repeat count, the pairing cannot be judged",
+        dict(hemoglobin=27, mcv=90, wbc=6.1, platelets=120),
+        [("verify-result-now", "critical"), ("cytopenias", "info")],
+    ),
+    (
+        "platelets 120 with a normal Hb: one mild line, no card",
+        dict(hemoglobin=13.0, mcv=90, wbc=6.1, platelets=120),
+        [],
+    ),
+    (
+        "Hb 1.2 beside ferritin 4200 and TSAT 88 %: verified, and the iron loading still gets its step",
+        dict(sex="male", age=55, hemoglobin=1.2, mcv=90, ferritin=4200, tsat=88, crp=2),
+        [("verify-result-now", "critical"), ("iron-loading", "warning")],
+    ),
+]
+
 
 def ids(rows: list[Row]) -> list[str]:
     return [row[0] for row in rows]
@@ -417,3 +540,20 @@ def test_history(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) 
 def test_iron_ordered(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
     assert fired_on_order(situation(drafts=(IRON_DRAFT,), **given)) == cards
     assert fired_on_order(situation(**given)) == []  # nothing selected: nothing to object to
+
+
+@pytest.mark.parametrize(("who", "given", "cards"), SECONDARY_CAUSES, ids=ids(SECONDARY_CAUSES))
+def test_secondary_causes(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
+    assert fired(situation(**given)) == cards
+
+
+@pytest.mark.parametrize(("who", "given", "cards"), IRON_LOADING, ids=ids(IRON_LOADING))
+def test_iron_loading(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
+    assert fired(situation(**given)) == cards
+
+
+@pytest.mark.parametrize(("who", "given", "cards"), SET_ASIDE, ids=ids(SET_ASIDE))
+def test_an_implausible_value_is_set_aside_alone(
+    who: str, given: dict[str, Any], cards: list[tuple[str, str]]
+) -> None:
+    assert fired(situation(**given)) == cards
