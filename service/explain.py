@@ -129,6 +129,12 @@ def _context(p: PatientContext) -> list[str]:
     for iron in p.iron_prescriptions:
         started = f"started {day(iron.started)}" if iron.started else "start date not recorded"
         lines.append(f"  Iron: {iron.name}, {iron.route.value}, {started} ({iron.source})")
+    for cause in p.secondary_causes:
+        started = f"since {day(cause.started)}" if cause.started else "start date not recorded"
+        lines.append(
+            f"  Secondary cause of erythrocytosis on record: {cause.name} ({cause.cause.label}, {started}; "
+            f"{cause.source})"
+        )
     if p.active_orders:
         lines.append(f"  Active orders: {len(p.active_orders)}")
     lines += [f"  Note: {note}" for note in p.notes]

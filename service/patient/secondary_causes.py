@@ -11,6 +11,7 @@ with its start date; no code read here is ever sent out.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -55,6 +56,9 @@ DIAGNOSES: tuple[tuple[CauseKind, re.Pattern[str]], ...] = (
 ANY_DIAGNOSIS = re.compile("|".join(f"(?:{words.pattern})" for _, words in DIAGNOSES), re.IGNORECASE)
 
 
+# A problem list is read on every call and its displays repeat across patients (a Synthea adult has
+# 50-300 Conditions from a few hundred names): each name is searched once per process, not per call.
+@functools.lru_cache(maxsize=8192)
 def names_a_cause(name: str) -> bool:
     """Does a Condition's text or display name one of the diagnoses above? (The chart reads only those.)"""
     return ANY_DIAGNOSIS.search(name) is not None
