@@ -95,6 +95,7 @@ class SecondaryCause:
 
     cause: CauseKind
     name: str  # as the record names it ("testosterone cypionate 200 MG/ML Injectable Solution")
+    short: str  # the ingredient or the diagnosis, for a summary ("testosterone", "COPD")
     started: datetime | None  # authoredOn, effective[x] or the Condition's onset
     source: str  # "MedicationRequest/<id>", "Condition/<id>"
 

@@ -72,9 +72,12 @@ def secondary_causes(
     for medicine in medicines:
         names = [d for _, _, d in medicine.medication.codings if d] + list(medicine.medication.texts)
         for cause, words in MEDICINES:
-            name = next((n for n in names if words.search(n)), None)
-            if name is not None:
-                _keep(found, SecondaryCause(cause, name, medicine.started, medicine.source))
+            match = next((m for n in names if (m := words.search(n))), None)
+            if match is not None:
+                ingredient = match.group(0).lower()
+                _keep(
+                    found, SecondaryCause(cause, match.string, ingredient, medicine.started, medicine.source)
+                )
     for condition in conditions:
         if not is_active(condition):
             continue
@@ -83,7 +86,8 @@ def secondary_causes(
             name = next((n for n in names if words.search(n)), None)
             if name is not None:
                 source = f"Condition/{condition.id}" if condition.id else "a Condition"
-                _keep(found, SecondaryCause(cause, name, _onset(condition), source))
+                short = cause.label.removeprefix("an ").removeprefix("a ")
+                _keep(found, SecondaryCause(cause, name, short, _onset(condition), source))
     return tuple(found.values())
 
 

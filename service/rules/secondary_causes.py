@@ -50,13 +50,8 @@ def in_summary(s: Situation) -> str:
     """The causes on record for a summary ("testosterone since 2025-03-01"), or ""."""
     causes = s.patient.secondary_causes
     if len(causes) == 1:
-        return f"{_short(causes[0])} {_since(causes[0])}"
-    return and_list([_short(c) for c in causes]) if causes else ""
-
-
-def _short(cause: SecondaryCause) -> str:
-    label = cause.cause.label
-    return label.removeprefix("an ").removeprefix("a ")
+        return f"{causes[0].short} {_since(causes[0])}"
+    return and_list([c.short for c in causes]) if causes else ""
 
 
 def testosterone_hematocrit(s: Situation) -> Recommendation | None:
