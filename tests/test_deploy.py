@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,10 @@ import pytest
 import redis
 import requests
 
+from service.examples import example_request
 from tests.feedback.postgres import PostgresServer, start_or_fail
 from tests.ports import free_port
-from tests.test_authentication import EXAMPLE, sandbox_token
+from tests.test_authentication import sandbox_token
 from tests.test_cli import run, running
 
 DEPLOY = Path(__file__).resolve().parent.parent / "deploy"
@@ -165,9 +167,9 @@ def report(database_url: str) -> dict[str, dict[str, Any]]:
 def test_the_reference_deployment(deployment: Deployment) -> None:
     a, b = deployment.instances
     front = deployment.front
-    # The example chart with its labs dated today: real servers run on the wall clock.
-    today = time.strftime("%Y-%m-%dT08:15:00Z", time.gmtime())
-    body = json.loads(EXAMPLE.read_text().replace("2026-11-04T08:15:00Z", today))
+    # The example chart dated from today, as `microcyte example` prints it: real servers run
+    # on the wall clock, and labs drawn later today than the call would be left out.
+    body = example_request(today=datetime.now(UTC).date())
     feedback_path = SERVICE + "/feedback"
 
     # A new replay store: fresh tokens wait out the leeway after its epoch, with Retry-After.
