@@ -73,6 +73,10 @@ WEINZIERL_2013_PANCYTOPENIA = Citation(
     "Weinzierl & Arber 2013: Differential diagnosis and marrow evaluation of new-onset pancytopenia",
     "https://pubmed.ncbi.nlm.nih.gov/23270895/",
 )
+CRAWFORD_2004_NEUTROPENIA = Citation(
+    "Crawford, Dale & Lyman 2004: Chemotherapy-induced neutropenia, risks, consequences and management",
+    "https://doi.org/10.1002/cncr.11882",
+)
 TEFFERI_2003_ANEMIA = Citation(
     "Tefferi 2003: Anemia in adults, a contemporary approach to diagnosis (Mayo Clin Proc)",
     "https://doi.org/10.4065/78.10.1274",

@@ -135,6 +135,12 @@ def _context(p: PatientContext) -> list[str]:
             f"  Secondary cause of erythrocytosis on record: {cause.name} ({cause.cause.label}, {started}; "
             f"{cause.source})"
         )
+    if p.chemotherapy:
+        last = p.chemotherapy[0]
+        lines.append(
+            f"  Chemotherapy on record: {len(p.chemotherapy)} procedure(s), the latest {last.name} on "
+            f"{day(last.performed)} ({last.source})"
+        )
     if p.active_orders:
         lines.append(f"  Active orders: {len(p.active_orders)}")
     lines += [f"  Note: {note}" for note in p.notes]

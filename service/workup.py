@@ -7,6 +7,7 @@ clock, so a test or ``microcyte evaluate --now`` can pin it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,7 +37,18 @@ CONSEQUENCES = {
     "MedicationStatement": "iron the patient reports taking",
     "ServiceRequest": "orders already placed",
     "Patient": "age and sex",
+    "Procedure": "chemotherapy, which explains low counts in the weeks after a cycle",
 }
+
+
+def _low_count(s: Situation) -> bool:
+    f = s.findings
+    return any(x is not None for x in (f.cytopenia, f.leukopenia, f.thrombocytopenia))
+
+
+# A key read for one question only is said to be missing only on a call where that question arises:
+# without a low count, chemotherapy changes nothing, and a note on every card would be noise.
+ASKED_WHEN: dict[str, Callable[[Situation], bool]] = {"Procedure": _low_count}
 
 
 @dataclass(frozen=True)
@@ -95,7 +107,7 @@ def chart_of(call: HookCall) -> Chart:
 def run_workup(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> Workup:
     situation = situation_of(call, settings)
     fired = recommend(situation)
-    unavailable = unavailable_keys(call)
+    unavailable = unavailable_keys(call, situation)
     cards = tuple(render_card(rec, situation, unavailable) for rec in fired[: settings.max_cards])
     s = situation
     silence = silence_reason(s, fired)
@@ -104,9 +116,12 @@ def run_workup(call: HookCall, settings: WorkupSettings = DEFAULT_SETTINGS) -> W
     )
 
 
-def unavailable_keys(call: HookCall) -> tuple[str, ...]:
+def unavailable_keys(call: HookCall, s: Situation) -> tuple[str, ...]:
+    """The prefetch keys that could not be used, and what that hides from the question ``s`` asks."""
     said: list[str] = []
     for item in call.prefetch.missing():
+        if (asked := ASKED_WHEN.get(item.key)) is not None and not asked(s):
+            continue
         hidden = CONSEQUENCES.get(item.key, "its data")
         problem = item.problem or item.state.value
         verb = "were only partly checked" if item.usable else "could not be checked"

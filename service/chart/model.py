@@ -41,4 +41,5 @@ class Chart:
     medication_requests: tuple[Any, ...] = ()
     medication_statements: tuple[Any, ...] = ()
     service_requests: tuple[Any, ...] = ()
+    procedures: tuple[Any, ...] = ()  # only those that name chemotherapy
     notes: tuple[str, ...] = field(default=())  # records that could not be used, and why

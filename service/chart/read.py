@@ -24,13 +24,14 @@ from service.chart.sorting import sort_observations
 from service.formatting import number
 from service.labs.analytes import ANALYTES, SNOMED
 from service.labs.results import Unused
+from service.patient.chemotherapy import names_chemotherapy
 from service.patient.conditions import POSTMENOPAUSAL, PREGNANCY
 from service.patient.demographics import read_patient
 from service.patient.model import Diagnosis
 from service.patient.secondary_causes import names_a_cause
 from service.references import patient_id_of
 
-RECORD_TYPES = ("Condition", "MedicationRequest", "MedicationStatement", "ServiceRequest")
+RECORD_TYPES = ("Condition", "MedicationRequest", "MedicationStatement", "ServiceRequest", "Procedure")
 
 
 def read_chart(resources: Iterable[dict[str, Any]], patient_id: str, now: datetime) -> Chart:
@@ -78,6 +79,8 @@ def read_chart(resources: Iterable[dict[str, Any]], patient_id: str, now: dateti
     # A problem list can hold hundreds of Conditions (a Synthea adult 50-300), of which the workup
     # reads a handful of codes and the names of a few secondary causes: only those are validated.
     by_type["Condition"] = [r for r in by_type.get("Condition", ()) if _read_condition(r)]
+    # So can its Procedures (a Synthea adult 100-1000), of which only chemotherapy is read.
+    by_type["Procedure"] = [r for r in by_type.get("Procedure", ()) if _names_chemotherapy(r)]
     records = {kind: patient_records(by_type.get(kind, ()), kind, patient_id) for kind in RECORD_TYPES}
     for kind in RECORD_TYPES:
         notes.extend(records[kind].notes)
@@ -98,6 +101,7 @@ def read_chart(resources: Iterable[dict[str, Any]], patient_id: str, now: dateti
         medication_requests=tuple(records["MedicationRequest"].valid),
         medication_statements=tuple(records["MedicationStatement"].valid),
         service_requests=tuple(records["ServiceRequest"].valid),
+        procedures=tuple(records["Procedure"].valid),
         notes=tuple(notes),
     )
 
@@ -146,3 +150,14 @@ def _read_condition(raw: dict[str, Any]) -> bool:
         return True
     names = [concept.get("text"), *(c.get("display") for c in codings)]
     return any(isinstance(name, str) and names_a_cause(name) for name in names)
+
+
+def _names_chemotherapy(raw: dict[str, Any]) -> bool:
+    """Does the Procedure's text or display name chemotherapy? Read cheaply, before validation."""
+    concept = raw.get("code")
+    if not isinstance(concept, dict):
+        return False
+    codings = concept.get("coding")
+    codings = [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
+    names = [concept.get("text"), *(c.get("display") for c in codings)]
+    return any(isinstance(name, str) and names_chemotherapy(name) for name in names)

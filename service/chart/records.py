@@ -21,6 +21,7 @@ _PATIENT_FIELD = {
     "MedicationRequest": "subject",
     "MedicationStatement": "subject",
     "ServiceRequest": "subject",
+    "Procedure": "subject",
 }
 
 

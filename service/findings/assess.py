@@ -73,6 +73,9 @@ def assess(
         moderate_cytopenia=marrow.moderate_cytopenia(labs, cytopenia),
         cytopenia_persistent=persistent,
         cytopenia_repeat_pending=repeat_pending,
+        cytopenia_on_chemotherapy=marrow.cytopenia_on_chemotherapy(
+            labs, patient, cytopenia or leukopenia or thrombocytopenia
+        ),
         critical_cytopenia=marrow.critical_cytopenia(labs),
         reticulocyte_response=marrow.reticulocyte_response(derived, anemia),
         hypoxemia=causes.hypoxemia(labs),

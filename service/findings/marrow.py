@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from service.citations import KEOHANE_2013_ERYTHROCYTOSIS, TEFFERI_2003_ANEMIA, WEINZIERL_2013_PANCYTOPENIA
+from service.citations import (
+    CRAWFORD_2004_NEUTROPENIA,
+    KEOHANE_2013_ERYTHROCYTOSIS,
+    TEFFERI_2003_ANEMIA,
+    WEINZIERL_2013_PANCYTOPENIA,
+)
 from service.findings import thresholds as t
 from service.findings.model import Finding
 from service.formatting import number
@@ -189,6 +194,29 @@ def cytopenia(
         f"below {number(t.ANC_LOW)}, platelets below {number(t.PLATELETS_LOW)} ×10⁹/L, design default).",
         CYTOPENIA_EVIDENCE,
         WEINZIERL_2013_PANCYTOPENIA,
+        design_default=True,
+    )
+
+
+def cytopenia_on_chemotherapy(labs: Labs, patient: PatientContext, low: Finding | None) -> Finding | None:
+    """Low counts on the day of a chemotherapy cycle or in the 6 weeks after one: the myelosuppression
+    the treating team expects and follows, not a marrow question (Crawford, Dale & Lyman 2004)."""
+    if low is None or labs.cbc_date is None:
+        return None
+    day = labs.cbc_date.date()
+    window = timedelta(days=t.CHEMOTHERAPY_MYELOSUPPRESSION_DAYS)
+    given = next((c for c in patient.chemotherapy if day - window <= c.performed.date() <= day), None)
+    if given is None:
+        return None
+    return Finding(
+        "cytopenia-on-chemotherapy",
+        f"On chemotherapy: {given.name} on {given.performed.date()} ({given.source}), "
+        f"{(day - given.performed.date()).days} days before this count. Counts fall to a nadir 10–14 days "
+        "after a cycle and recover in about 3 weeks (Crawford 2004): low counts within "
+        f"{t.CHEMOTHERAPY_MYELOSUPPRESSION_DAYS // 7} weeks are read as treatment-related, followed by the "
+        "treating team, and no marrow workup is suggested.",
+        CYTOPENIA_EVIDENCE,
+        CRAWFORD_2004_NEUTROPENIA,
         design_default=True,
     )
 

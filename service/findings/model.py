@@ -72,6 +72,7 @@ class Findings(NamedTuple):
     moderate_cytopenia: Finding | None = None  # one line moderately low: hematology
     cytopenia_persistent: Finding | None = None  # two lines low on a count >= 4 weeks earlier too
     cytopenia_repeat_pending: Finding | None = None  # two lines low on a count < 4 weeks earlier
+    cytopenia_on_chemotherapy: Finding | None = None  # low counts within 6 weeks after chemotherapy
     reticulocyte_response: Finding | None = None
     hypoxemia: Finding | None = None
     lead_elevated: Finding | None = None

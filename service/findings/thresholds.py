@@ -83,6 +83,11 @@ ANC_MODERATE = 1.0
 WBC_MODERATE = 3.0
 CYTOPENIA_REPEAT_DAYS = 28
 CYTOPENIA_PERSISTENCE_MAX_DAYS = 365
+# Chemotherapy lowers the counts to a nadir 10-14 days after a cycle, with recovery by about 3 weeks
+# and later for some agents (Crawford, Dale & Lyman 2004): counts within 6 weeks after a cycle, or on
+# its day (a course in progress), are read as treatment-related (design default,
+# docs/workup.md#cytopenias-on-chemotherapy).
+CHEMOTHERAPY_MYELOSUPPRESSION_DAYS = 42
 
 # --- high counts: myeloproliferative clues (NHS haematology pathways: York & Scarborough 2025,
 # Dumfries & Galloway 2024, "concomitant unexplained increase in white cell or platelet count") ---

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from service.chart.model import Chart
+from service.patient.chemotherapy import chemotherapy
 from service.patient.conditions import known_diagnoses, postmenopausal_recorded, pregnancy
 from service.patient.demographics import age_at, birth_date, sex_of
 from service.patient.medications import active_medications, iron_prescriptions
@@ -56,4 +57,5 @@ def build_context(chart: Chart, on: datetime, settings: WorkupSettings) -> Patie
         secondary_causes=secondary_causes(medicines, conditions),
         active_orders=active_orders(list(chart.service_requests)),
         notes=tuple(notes),
+        chemotherapy=chemotherapy(chart.procedures),
     )

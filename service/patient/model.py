@@ -101,6 +101,15 @@ class SecondaryCause:
 
 
 @dataclass(frozen=True)
+class Chemotherapy:
+    """A course of chemotherapy on the record: it lowers the counts for weeks after each cycle."""
+
+    name: str  # as the record names it ("Combined chemotherapy and radiation therapy (procedure)")
+    performed: datetime  # Procedure.performed[x], its start for a period
+    source: str  # "Procedure/<id>"
+
+
+@dataclass(frozen=True)
 class ActiveOrder:
     """An active ServiceRequest: its codings and text, to avoid suggesting the same order twice."""
 
@@ -123,6 +132,7 @@ class PatientContext(NamedTuple):  # a named tuple, as a Finding: every hook cal
     secondary_causes: tuple[SecondaryCause, ...]
     active_orders: tuple[ActiveOrder, ...]
     notes: tuple[str, ...]  # what could not be read, said in the card
+    chemotherapy: tuple[Chemotherapy, ...] = ()  # newest first
 
     @property
     def is_child(self) -> bool:

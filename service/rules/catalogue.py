@@ -74,9 +74,10 @@ CATALOGUE: tuple[Entry, ...] = (
         "when it is critical or the count's hemoglobin is set aside as implausible. Critical with ANC < 0.5 "
         "or platelets < 20; warning with a line moderately low or persisting on a count 4 weeks to a year "
         "earlier; otherwise info (repeat count with differential and smear), and no card while a count "
-        "under 4 weeks earlier already showed them (the repeat is not due).",
+        "under 4 weeks earlier already showed them (the repeat is not due). Within 6 weeks after "
+        "chemotherapy on record, only a critical count gets a card (urgent assessment, no marrow orders).",
         (o.HEMATOLOGY_REFERRAL, o.BLOOD_SMEAR, o.VITAMIN_B12, o.FOLATE),
-        (c.WEINZIERL_2013_PANCYTOPENIA,),
+        (c.WEINZIERL_2013_PANCYTOPENIA, c.CRAWFORD_2004_NEUTROPENIA),
         (
             "WBC_LOW",
             "ANC_LOW",
@@ -89,6 +90,7 @@ CATALOGUE: tuple[Entry, ...] = (
             "WBC_MODERATE",
             "CYTOPENIA_REPEAT_DAYS",
             "CYTOPENIA_PERSISTENCE_MAX_DAYS",
+            "CHEMOTHERAPY_MYELOSUPPRESSION_DAYS",
         ),
     ),
     Entry(

@@ -6,13 +6,16 @@ single-count cytopenias get an info card asking for a repeat count with differen
 With small red cells, low white cells and platelets as well suggest primary marrow pathology
 rather than iron deficiency (docs/workup.md#principles). The card is critical when
 neutrophils are below 0.5 or platelets below 20 ×10⁹/L. A pancytopenia already on record has
-had its workup; only a critical count brings the card back.
+had its workup; only a critical count brings the card back. Nor do counts in the weeks after a
+chemotherapy cycle on record get a card (docs/workup.md#cytopenias-on-chemotherapy): that is the
+expected myelosuppression, which the treating team follows. A critical count on chemotherapy still
+does, naming the treatment and ordering no marrow workup.
 """
 
 from __future__ import annotations
 
 from service.cards.orders import BLOOD_SMEAR, FOLATE, HEMATOLOGY_REFERRAL, VITAMIN_B12
-from service.citations import WEINZIERL_2013_PANCYTOPENIA
+from service.citations import CRAWFORD_2004_NEUTROPENIA, WEINZIERL_2013_PANCYTOPENIA
 from service.findings import thresholds as t
 from service.findings.marrow import CYTOPENIA_EVIDENCE
 from service.findings.model import Finding
@@ -64,6 +67,9 @@ def cytopenias(s: Situation) -> Recommendation | None:
     found, name = _lines(s)
     if found is None or (s.patient.has(Diagnosis.PANCYTOPENIA) and critical is None):
         return None
+    chemotherapy = f.cytopenia_on_chemotherapy
+    if chemotherapy is not None:
+        return _on_chemotherapy(s, found, name, chemotherapy) if critical is not None else None
     if critical is None and f.moderate_cytopenia is None and f.cytopenia_persistent is None:
         # A mild cytopenia seen under 4 weeks ago already asked for the repeat: the finding says so.
         return None if f.cytopenia_repeat_pending is not None else _mild(s, found, name)
@@ -110,6 +116,27 @@ def cytopenias(s: Situation) -> Recommendation | None:
         citations=(WEINZIERL_2013_PANCYTOPENIA,),
         orders=orders,
         already=already,
+    )
+
+
+def _on_chemotherapy(s: Situation, found: Finding, name: str, chemotherapy: Finding) -> Recommendation:
+    """A critical count after chemotherapy: the risk is now, the cause is known; no marrow workup."""
+    critical = s.findings.critical_cytopenia
+    assert critical is not None
+    return Recommendation(
+        rule=CYTOPENIA,
+        indicator="critical",
+        summary=f"{name} with critical counts ({_low_counts(s)}) after chemotherapy: assess urgently today",
+        reasoning=(
+            found.statement,
+            critical.statement,
+            chemotherapy.statement,
+            "A critical count still carries its risk now: assess the patient urgently, for fever above all "
+            "(neutropenic fever is an emergency), and discuss with the treating oncology team today.",
+        ),
+        evidence=(*CYTOPENIA_EVIDENCE, "mcv"),
+        citations=(CRAWFORD_2004_NEUTROPENIA, WEINZIERL_2013_PANCYTOPENIA),
+        notes=("Reading counts within 6 weeks of chemotherapy as treatment-related is a design default.",),
     )
 
 

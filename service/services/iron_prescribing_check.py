@@ -75,4 +75,4 @@ def check_iron(call: HookCall, settings: WorkupSettings) -> CDSResponse:
     fired = recommend(situation, PRESCRIBING_RULES)
     if not fired:
         return CDSResponse(cards=[])
-    return CDSResponse(cards=[removal_card(fired[0], situation, drafts, unavailable_keys(call))])
+    return CDSResponse(cards=[removal_card(fired[0], situation, drafts, unavailable_keys(call, situation))])

@@ -3,7 +3,8 @@
 Only ``Patient`` is required; without labs the answer is simply ``"cards": []``. Iron the
 patient takes is read from both MedicationRequest and MedicationStatement: a response to
 oral iron is judged from when it started, and an EHR may record iron bought over the
-counter only as a statement.
+counter only as a statement. Procedures are read for chemotherapy alone: it explains low counts
+in the weeks after a cycle.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from service.services.prefetch import (
     MEDICATION_STATEMENTS,
     OBSERVATIONS,
     PATIENT,
+    PROCEDURES,
 )
 from service.workup import run_workup
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
@@ -29,6 +31,7 @@ PREFETCH = {
     "MedicationRequest": MEDICATION_REQUESTS,
     "MedicationStatement": MEDICATION_STATEMENTS,
     "ServiceRequest": ACTIVE_SERVICE_REQUESTS,
+    "Procedure": PROCEDURES,
 }
 
 DESCRIPTION = (

@@ -31,4 +31,10 @@ OBSERVATIONS = PrefetchTemplate(
 CONDITIONS = PrefetchTemplate("Condition?patient={{context.patientId}}")
 MEDICATION_REQUESTS = PrefetchTemplate("MedicationRequest?patient={{context.patientId}}")
 MEDICATION_STATEMENTS = PrefetchTemplate("MedicationStatement?patient={{context.patientId}}")
+# Chemotherapy in the weeks before a count explains its cytopenias: the newest hundred procedures
+# reach back further than that for any patient.
+PROCEDURE_COUNT = 100
+PROCEDURES = PrefetchTemplate(
+    "Procedure?patient={{context.patientId}}" + f"&_sort=-date&_count={PROCEDURE_COUNT}"
+)
 ACTIVE_SERVICE_REQUESTS = PrefetchTemplate("ServiceRequest?patient={{context.patientId}}&status=active")

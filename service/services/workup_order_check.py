@@ -77,7 +77,7 @@ def check_orders(call: HookCall, settings: WorkupSettings) -> CDSResponse:
     if situation is None:
         return CDSResponse(cards=[])
     fired = recommend(situation, ORDER_CHECK_RULES)[: settings.max_cards]
-    unavailable = unavailable_keys(call)
+    unavailable = unavailable_keys(call, situation)
     return CDSResponse(
         cards=[
             removal_card(rec, situation, drafts_objected(situation, rec), unavailable, OVERRIDE_REASONS)

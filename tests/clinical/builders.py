@@ -172,6 +172,20 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 FERROUS_SULFATE = (RXNORM, "310325", "ferrous sulfate 325 MG Oral Tablet")
 
 
+def procedure(
+    text: str, *, performed: str, status: str = "completed", subject: str = PATIENT_ID
+) -> dict[str, Any]:
+    """A Procedure known by its text alone (chemotherapy is read by name), performed on ``performed``."""
+    return {
+        "resourceType": "Procedure",
+        "id": f"procedure-{next(_ids)}",
+        "status": status,
+        "code": {"text": text},
+        "subject": {"reference": f"Patient/{subject}"},
+        "performedDateTime": performed,
+    }
+
+
 def medication(text: str | None, coding: tuple[str, str, str | None] | None) -> dict[str, Any]:
     """A medication CodeableConcept: a text, a coding (system, code, display), or both."""
     concept: dict[str, Any] = {}
@@ -262,6 +276,7 @@ def request(
     medications: list[dict[str, Any]] | None = None,
     statements: list[dict[str, Any]] | None = None,
     orders: list[dict[str, Any]] | None = None,
+    procedures: list[dict[str, Any]] | None = None,
     patient_id: str = PATIENT_ID,
     prefetch_overrides: dict[str, Any] | None = None,
     hook_instance: str | None = None,
@@ -274,6 +289,7 @@ def request(
         "MedicationRequest": bundle(medications or []),
         "MedicationStatement": bundle(statements or []),
         "ServiceRequest": bundle(orders or []),
+        "Procedure": bundle(procedures or []),
     }
     prefetch.update(prefetch_overrides or {})
     return {

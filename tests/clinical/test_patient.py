@@ -20,6 +20,7 @@ from tests.clinical.builders import (
     medication_request,
     medication_statement,
     patient,
+    procedure,
     service_request,
 )
 
@@ -33,6 +34,7 @@ def context(
     medications: list[dict[str, Any]] | None = None,
     orders: list[dict[str, Any]] | None = None,
     statements: list[dict[str, Any]] | None = None,
+    procedures: list[dict[str, Any]] | None = None,
 ) -> PatientContext:
     resources = [
         who or patient(),
@@ -41,6 +43,7 @@ def context(
         *(medications or []),
         *(orders or []),
         *(statements or []),
+        *(procedures or []),
     ]
     return build_context(read_chart(resources, PATIENT_ID, ON), ON, DEFAULT_SETTINGS)
 
@@ -235,6 +238,34 @@ def test_a_problem_list_entry_is_read_by_its_display_too() -> None:
         CauseKind.RENAL_TRANSPLANT,
         "History of renal transplant (situation)",
     )
+
+
+def test_chemotherapy_given_is_read_from_procedures_by_name_newest_first() -> None:
+    coded = procedure("", performed="2026-10-01")
+    coded["code"] = {"coding": [{"system": SNOMED, "display": "Antineoplastic chemotherapy regimen"}]}
+    p = context(
+        procedures=[
+            procedure("Combined chemotherapy and radiation therapy (procedure)", performed="2026-08-20"),
+            coded,
+            procedure("Chemotherapy (procedure)", performed="2026-10-30", status="not-done"),
+            procedure("Chemotherapy (procedure)", performed="2026-10-29", status="preparation"),
+            procedure("Chemotherapy (procedure)", performed="2026-10-28", subject="someone-else"),
+            procedure("Colonoscopy (procedure)", performed="2026-10-27"),
+        ]
+    )
+    assert [(c.name, c.performed.date().isoformat()) for c in p.chemotherapy] == [
+        ("Antineoplastic chemotherapy regimen", "2026-10-01"),
+        ("Combined chemotherapy and radiation therapy (procedure)", "2026-08-20"),
+    ]
+    assert p.chemotherapy[0].source == f"Procedure/{coded['id']}"
+
+
+def test_an_invalid_procedure_is_skipped_and_said() -> None:
+    broken = procedure("Chemotherapy (procedure)", performed="2026-10-01")
+    broken["status"] = 42
+    p = context(procedures=[broken])
+    assert p.chemotherapy == ()
+    assert any(note.startswith(f"Procedure/{broken['id']} was not used") for note in p.notes)
 
 
 def test_active_orders_are_recognised_by_code() -> None:

@@ -8,7 +8,7 @@ patient is born ``age`` years before it. ``conditions`` are SNOMED codes on the 
 ``earlier`` adds older results as (analyte, value, days before the draw), for the rules that
 read a series; ``onset_days`` dates the conditions that many days before the draw. ``medicines``
 adds active MedicationRequests as (name, days before the draw), ``problems`` Conditions known by
-their text alone as (text, days before the draw).
+their text alone as (text, days before the draw), ``procedures`` Procedures the same way.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from service.rules.model import Situation
 from service.rules.registry import PRESCRIBING_RULES, WORKUP_RULES
 from service.workup import situation_from
 from service.workup_settings import DEFAULT_SETTINGS, WorkupSettings
-from tests.clinical.builders import PATIENT_ID, SNOMED, condition, lab, medication_request, patient
+from tests.clinical.builders import PATIENT_ID, SNOMED, condition, lab, medication_request, patient, procedure
 
 ON = datetime(2026, 11, 10, 9, tzinfo=UTC)
 NOW = ON + timedelta(days=1)  # the chart opens the day after the blood count
@@ -43,6 +43,7 @@ def situation(
     onset_days: int | None = None,
     medicines: tuple[tuple[str, int], ...] = (),
     problems: tuple[tuple[str, int], ...] = (),
+    procedures: tuple[tuple[str, int], ...] = (),
     settings: WorkupSettings = DEFAULT_SETTINGS,
     **labs: float,
 ) -> Situation:
@@ -59,6 +60,9 @@ def situation(
     resources += [
         condition(None, text=text, onset=(ON - timedelta(days=days)).date().isoformat())
         for text, days in problems
+    ]
+    resources += [
+        procedure(text, performed=(ON - timedelta(days=days)).isoformat()) for text, days in procedures
     ]
     if iron is not None:
         started = (ON - timedelta(days=iron_days)).date().isoformat()

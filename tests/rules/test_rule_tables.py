@@ -491,6 +491,50 @@ SET_ASIDE: list[Row] = [
     ),
 ]
 
+# Crawford, Dale & Lyman 2004: counts fall to a nadir 10-14 days after a cycle, recover in ~3 weeks.
+CHEMO = "Chemotherapy (procedure)"
+CHEMOTHERAPY: list[Row] = [
+    (
+        "bicytopenia 11 days after a cycle (the nadir): expected, no card",
+        dict(sex="male", age=62, hemoglobin=9.6, mcv=90, wbc=2.1, platelets=190, procedures=((CHEMO, 11),)),
+        [],
+    ),
+    (
+        "the same count with no chemotherapy on record: the marrow question",
+        dict(sex="male", age=62, hemoglobin=9.6, mcv=90, wbc=2.1, platelets=190),
+        [("cytopenias", "warning")],
+    ),
+    (
+        "a count on the day of the next cycle: a course in progress",
+        dict(sex="male", age=62, hemoglobin=9.6, mcv=90, wbc=2.1, platelets=190, procedures=((CHEMO, 0),)),
+        [],
+    ),
+    (
+        "the last cycle 8 weeks before: the counts should have recovered",
+        dict(sex="male", age=62, hemoglobin=9.6, mcv=90, wbc=2.1, platelets=190, procedures=((CHEMO, 56),)),
+        [("cytopenias", "warning")],
+    ),
+    (
+        "neutrophils 0.3 at the nadir: critical all the same, assessed today",
+        dict(
+            sex="female",
+            age=55,
+            hemoglobin=10.4,
+            mcv=92,
+            wbc=1.1,
+            neutrophils=0.3,
+            platelets=160,
+            procedures=(("Antineoplastic chemotherapy regimen", 10),),
+        ),
+        [("cytopenias", "critical")],
+    ),
+    (
+        "small cells on chemotherapy still get their workup",
+        dict(age=55, hemoglobin=9.8, mcv=72, wbc=2.4, platelets=180, procedures=((CHEMO, 12),)),
+        [("no-ferritin", "info")],
+    ),
+]
+
 
 def ids(rows: list[Row]) -> list[str]:
     return [row[0] for row in rows]
@@ -556,4 +600,9 @@ def test_iron_loading(who: str, given: dict[str, Any], cards: list[tuple[str, st
 def test_an_implausible_value_is_set_aside_alone(
     who: str, given: dict[str, Any], cards: list[tuple[str, str]]
 ) -> None:
+    assert fired(situation(**given)) == cards
+
+
+@pytest.mark.parametrize(("who", "given", "cards"), CHEMOTHERAPY, ids=ids(CHEMOTHERAPY))
+def test_chemotherapy(who: str, given: dict[str, Any], cards: list[tuple[str, str]]) -> None:
     assert fired(situation(**given)) == cards
