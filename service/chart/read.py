@@ -139,25 +139,28 @@ CONDITION_CODES = frozenset(
 )
 
 
-def _read_condition(raw: dict[str, Any]) -> bool:
-    """Does the Condition carry a code the workup reads, or name a secondary cause? Read cheaply."""
+def _codings(raw: dict[str, Any]) -> list[dict[str, Any]]:
+    """The codings of a raw resource's ``code``, read cheaply, before validation."""
     concept = raw.get("code")
-    if not isinstance(concept, dict):
-        return False
-    codings = concept.get("coding")
-    codings = [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    return [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
+
+
+def _names(raw: dict[str, Any], codings: list[dict[str, Any]]) -> list[str]:
+    """The text and coding displays of a raw resource's ``code``."""
+    concept = raw.get("code")
+    names = [concept.get("text") if isinstance(concept, dict) else None, *(c.get("display") for c in codings)]
+    return [name for name in names if isinstance(name, str)]
+
+
+def _read_condition(raw: dict[str, Any]) -> bool:
+    """Does the Condition carry a code the workup reads, or name a secondary cause?"""
+    codings = _codings(raw)
     if any(c.get("system") == SNOMED and c.get("code") in CONDITION_CODES for c in codings):
         return True
-    names = [concept.get("text"), *(c.get("display") for c in codings)]
-    return any(isinstance(name, str) and names_a_cause(name) for name in names)
+    return any(names_a_cause(name) for name in _names(raw, codings))
 
 
 def _names_chemotherapy(raw: dict[str, Any]) -> bool:
-    """Does the Procedure's text or display name chemotherapy? Read cheaply, before validation."""
-    concept = raw.get("code")
-    if not isinstance(concept, dict):
-        return False
-    codings = concept.get("coding")
-    codings = [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
-    names = [concept.get("text"), *(c.get("display") for c in codings)]
-    return any(isinstance(name, str) and names_chemotherapy(name) for name in names)
+    """Does the Procedure's text or a coding display name chemotherapy?"""
+    return any(names_chemotherapy(name) for name in _names(raw, _codings(raw)))
