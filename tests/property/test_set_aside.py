@@ -2,7 +2,8 @@
 
 Hypothesis draws the charts of ``test_never_silent`` and forces into them what must always get its
 step, whatever else the chart holds: a critical neutrophil or platelet count beside any hemoglobin
-(plausible or not), and iron loading beside any blood count and any known diagnosis.
+(plausible or not) and any chemotherapy on record, and iron loading beside any blood count and any
+known diagnosis.
 """
 
 from __future__ import annotations
@@ -25,12 +26,23 @@ def fired(chart: dict[str, Any]) -> list[tuple[str, str]]:
     return [(rec.rule.code, rec.indicator) for rec in recommend(situation(**chart), WORKUP_RULES)]
 
 
-@given(charts(), HEMOGLOBINS, st.sampled_from(["neutrophils", "platelets"]), st.data())
-def test_a_critical_count_gets_its_card_whatever_the_hemoglobin(
-    chart: dict[str, Any], hemoglobin: float, line: str, data: st.DataObject
+# Chemotherapy on record: none, or a cycle from the day of the count to a year before it.
+CHEMOTHERAPY = st.one_of(
+    st.just(()), st.integers(0, 365).map(lambda days: (("Chemotherapy (procedure)", days),))
+)
+
+
+@given(charts(), HEMOGLOBINS, st.sampled_from(["neutrophils", "platelets"]), CHEMOTHERAPY, st.data())
+def test_a_critical_count_gets_its_card_whatever_the_hemoglobin_or_chemotherapy(
+    chart: dict[str, Any],
+    hemoglobin: float,
+    line: str,
+    chemotherapy: tuple[tuple[str, int], ...],
+    data: st.DataObject,
 ) -> None:
     limit = 0.5 if line == "neutrophils" else 20.0
     chart |= {"hemoglobin": round(hemoglobin, 1), line: round(data.draw(st.floats(0.01, limit - 0.01)), 2)}
+    chart["procedures"] = chemotherapy
     assert ("cytopenias", "critical") in fired(chart)
 
 
