@@ -24,5 +24,10 @@ def as_instant(value: Any) -> datetime | None:
     return None
 
 
+def started(moment: Any, period: Any) -> datetime | None:
+    """When an event began: its ``[x]DateTime`` (``moment``), else the start of its ``[x]Period``."""
+    return as_instant(moment) or as_instant(period.start if period is not None else None)
+
+
 def day(moment: datetime) -> str:
     return moment.date().isoformat()

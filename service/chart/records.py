@@ -58,6 +58,13 @@ def codes(concept: Any, system: str) -> set[str]:
     return {str(c.code) for c in concept.coding or [] if c.system == system and c.code}
 
 
+def names_of(concept: Any) -> list[str]:
+    """What a CodeableConcept calls itself: its codings' displays, then its text."""
+    if concept is None:
+        return []
+    return [c.display for c in concept.coding or [] if c.display] + ([concept.text] if concept.text else [])
+
+
 def status_code(concept: Any) -> str | None:
     """The code of a status CodeableConcept (Condition.clinicalStatus, verificationStatus)."""
     for coding in (concept.coding or []) if concept is not None else []:

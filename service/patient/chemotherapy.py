@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from service.dates import as_instant
+from service.chart.records import names_of
+from service.dates import started
 from service.patient.model import Chemotherapy
 
 WORDS = re.compile(r"chemotherap|antineoplastic|chemoradi", re.IGNORECASE)
@@ -34,13 +35,10 @@ def chemotherapy(procedures: Iterable[Any]) -> tuple[Chemotherapy, ...]:
     """Every chemotherapy given, newest first: ``procedures`` are fhir.resources R4B Procedures."""
     found: list[Chemotherapy] = []
     for procedure in procedures:
-        if procedure.status not in GIVEN or procedure.code is None:
+        if procedure.status not in GIVEN:
             continue
-        code = procedure.code
-        names = [*([code.text] if code.text else []), *(c.display for c in code.coding or [] if c.display)]
-        name = next((n for n in names if names_chemotherapy(n)), None)
-        period = procedure.performedPeriod
-        performed = as_instant(procedure.performedDateTime) or as_instant(period.start if period else None)
+        name = next((n for n in names_of(procedure.code) if names_chemotherapy(n)), None)
+        performed = started(procedure.performedDateTime, procedure.performedPeriod)
         if name is not None and performed is not None:
             source = f"Procedure/{procedure.id}" if procedure.id else "a Procedure"
             found.append(Chemotherapy(name, performed, source))

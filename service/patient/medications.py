@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from service.dates import as_instant
+from service.dates import as_instant, started
 from service.patient.medication_fields import Contained, MedicationFields
 from service.patient.model import IronPrescription, Route
 
@@ -127,8 +127,7 @@ def _active(resource: Any, kind: str, started: datetime | None) -> ActiveMedicat
 
 def _statement_start(statement: Any) -> datetime | None:
     """effective[x], never dateAsserted: the day a statement was written says nothing of when iron began."""
-    period = statement.effectivePeriod
-    return as_instant(statement.effectiveDateTime) or as_instant(period.start if period else None)
+    return started(statement.effectiveDateTime, statement.effectivePeriod)
 
 
 def _contained(fields: MedicationFields, local_id: str) -> Contained | None:

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from service.dates import as_instant
+from service.chart.records import names_of
+from service.dates import started
 from service.patient.conditions import is_active
 from service.patient.medications import ActiveMedication
 from service.patient.model import CauseKind, SecondaryCause
@@ -81,7 +82,7 @@ def secondary_causes(
     for condition in conditions:
         if not is_active(condition):
             continue
-        names = _condition_names(condition)
+        names = names_of(condition.code)
         for cause, words in DIAGNOSES:
             name = next((n for n in names if words.search(n)), None)
             if name is not None:
@@ -99,13 +100,5 @@ def _keep(found: dict[CauseKind, SecondaryCause], cause: SecondaryCause) -> None
         found[cause.cause] = cause
 
 
-def _condition_names(condition: Any) -> list[str]:
-    code = condition.code
-    if code is None:
-        return []
-    return [c.display for c in code.coding or [] if c.display] + ([code.text] if code.text else [])
-
-
 def _onset(condition: Any) -> datetime | None:
-    period = condition.onsetPeriod
-    return as_instant(condition.onsetDateTime) or as_instant(period.start if period else None)
+    return started(condition.onsetDateTime, condition.onsetPeriod)

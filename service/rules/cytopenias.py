@@ -69,7 +69,7 @@ def cytopenias(s: Situation) -> Recommendation | None:
         return None
     chemotherapy = f.cytopenia_on_chemotherapy
     if chemotherapy is not None:
-        return _on_chemotherapy(s, found, name, chemotherapy) if critical is not None else None
+        return _on_chemotherapy(s, found, name, critical, chemotherapy) if critical is not None else None
     if critical is None and f.moderate_cytopenia is None and f.cytopenia_persistent is None:
         # A mild cytopenia seen under 4 weeks ago already asked for the repeat: the finding says so.
         return None if f.cytopenia_repeat_pending is not None else _mild(s, found, name)
@@ -119,10 +119,10 @@ def cytopenias(s: Situation) -> Recommendation | None:
     )
 
 
-def _on_chemotherapy(s: Situation, found: Finding, name: str, chemotherapy: Finding) -> Recommendation:
+def _on_chemotherapy(
+    s: Situation, found: Finding, name: str, critical: Finding, chemotherapy: Finding
+) -> Recommendation:
     """A critical count after chemotherapy: the risk is now, the cause is known; no marrow workup."""
-    critical = s.findings.critical_cytopenia
-    assert critical is not None
     return Recommendation(
         rule=CYTOPENIA,
         indicator="critical",
